@@ -1,0 +1,66 @@
+"""One exception hierarchy for everything the Paylocity core raises.
+
+Every message is meant for an administrator: it says what failed and what to check.
+No message ever contains a secret, a token or a request body.
+"""
+
+
+class PaylocityError(Exception):
+    """Base class. ``status`` is the HTTP status when there was one."""
+
+    def __init__(self, message, status=None, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        # Paylocity's error body: a list of {field, message, path, options: [{code, description}]}
+        self.errors = list(errors or [])
+
+    def __str__(self):
+        if not self.errors:
+            return self.message
+        details = "; ".join(
+            "%s: %s" % (e.get("field") or e.get("path") or "-", e.get("message") or "")
+            for e in self.errors
+            if isinstance(e, dict)
+        )
+        return "%s (%s)" % (self.message, details) if details else self.message
+
+
+class ConfigurationError(PaylocityError):
+    """The connector is not configured well enough to make this call (missing pair, bad key...)."""
+
+
+class AuthenticationError(PaylocityError):
+    """The token endpoint refused the credentials, or a fresh token was refused too."""
+
+
+class PermissionDenied(PaylocityError):
+    """403: the credentials lack permission for this company or endpoint."""
+
+
+class NotFound(PaylocityError):
+    """404: company, employee, year/check date or code resource does not exist."""
+
+
+class RateLimited(PaylocityError):
+    """429 (or WebLink's older 403 after a burst) still returned after every retry."""
+
+    def __init__(self, message, status=429, errors=None, retry_after=None):
+        super().__init__(message, status=status, errors=errors)
+        self.retry_after = retry_after
+
+
+class ServerError(PaylocityError):
+    """5xx still returned after every retry."""
+
+
+class TransportError(PaylocityError):
+    """Host unreachable, connection reset or timed out, after every retry."""
+
+
+class ValidationError(PaylocityError):
+    """400: Paylocity rejected the request; ``errors`` carries its field messages."""
+
+
+class BadResponse(PaylocityError):
+    """The response body was not the JSON shape Paylocity documents."""
