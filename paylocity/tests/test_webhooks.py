@@ -1,0 +1,352 @@
+"""Legacy webhook classification, de-duplication keys, Basic auth and sender allow-lists."""
+import base64
+import datetime
+import ipaddress
+import json
+
+import pydantic
+import pytest
+
+from paylocity.errors import ConfigurationError
+from paylocity.webhooks import (
+    DEFAULT_SENDER_CIDRS,
+    EMPLOYEE_CHANGE,
+    NEW_HIRE,
+    PAYROLL_PROCESSED,
+    TERMINATION,
+    TIME_OFF_APPROVAL,
+    WebhookEvent,
+    WebhookShapeError,
+    check_basic_auth,
+    classify,
+    ip_allowed,
+    parse_cidrs,
+    parse_process_id,
+)
+
+PAYROLL = {
+    "companyId": "C01", "processId": "2022012701", "checkDate": "2022-01-27", "runId": "1",
+    "processDate": "2022-01-25T10:31:05.90", "status": "Processed",
+}
+# The full New Hire example of the reference (values are fictitious).
+NEW_HIRE_BODY = {
+    "companyId": "C01", "companyName": "Example Co", "employeeId": "1234", "employeeFirstName": "Ada",
+    "employeeLastName": "Lovelace", "employeeMiddleInitial": "B", "employeeGender": "F",
+    "employeeMaritalStatus": "S", "employeeAddressLine1": "1 Main St", "employeeAddressLine2": None,
+    "employeeCity": "Springfield", "employeeState": "IL", "employeeZip": "62701",
+    "employeeWorkPhone": "555-0100", "employeeWorkEMailAddress": "ada@example.com",
+    "employeeHireDate": "2015-10-14T00:00:00Z", "employeeJobTitle": "Engineer", "employeePosition": "ENG",
+    "employeeEEOClass": "2", "employeeType": "Regular Full Time", "employeePayFrequency": "B",
+    "employeePayType": "Salary", "employeeBadgeClockNumber": "77", "employeeCostCenter1": "11 - Software Development",
+    "employeeCostCenter2": "200 - Chicago", "employeeCostCenter3": None, "employeeSupervisor": "Grace Hopper",
+    "employeeSupervisorId": "1000", "employeeTaxForm": "W2",
+}
+TERMINATION_BODY = {
+    "companyId": "C01", "employeeId": "1234", "employeeFirstName": "Ada", "employeeMiddleInitial": "B",
+    "employeeLastName": "Lovelace", "employeeCostCenter1": "11 - Software Development",
+    "employeeWorkEMailAddress": "ada@example.com", "terminationDate": "2024-03-01T00:00:00Z",
+    "terminationReason": "Relocation",
+}
+CHANGE_BODY = {"companyId": "C01", "employeeId": "1234"}
+TIME_OFF_BODY = {
+    "companyId": "C01", "employeeId": "1234", "employeeName": "Ada Lovelace",
+    "employeeCostCenter1": "11 - Software Development", "employeeWorkEMailAddress": "ada@example.com",
+    "supervisorWorkEmail": "grace@example.com", "hoursPerDay": 8.0, "isAllDayEvent": True,
+    "timeOffStartDate": "2024-07-01T00:00:00", "timeOffEndDate": "2024-07-03T00:00:00",
+}
+PERSONAL_VALUES = ("Ada", "Lovelace", "ada@example.com", "grace@example.com", "1 Main St", "Relocation", "Grace Hopper")
+
+
+def _assert_no_personal_data(event):
+    dumped = json.dumps(event.summary) + event.dedup_key
+    for value in PERSONAL_VALUES:
+        assert value not in dumped
+
+
+# --- classification ---------------------------------------------------------------------------------
+
+def test_payroll_processed():
+    event = classify(PAYROLL)
+    assert event.event_type == PAYROLL_PROCESSED
+    assert (event.company_id, event.employee_id, event.process_id) == ("C01", None, "2022012701")
+    assert (event.check_date, event.run_id) == (datetime.date(2022, 1, 27), 1)
+    assert event.dedup_key == "payroll_processed:C01:2022012701"
+    assert event.summary == {
+        "check_date": "2022-01-27", "run_id": 1, "status": "Processed", "process_date": "2022-01-25T10:31:05.900000+00:00",
+    }
+
+
+def test_payroll_processed_minimal_and_numeric_process_id():
+    event = classify({"companyId": "C01", "processId": 2022012702})
+    assert (event.check_date, event.run_id, event.process_id) == (datetime.date(2022, 1, 27), 2, "2022012702")
+
+
+def test_new_hire():
+    event = classify(NEW_HIRE_BODY)
+    assert event.event_type == NEW_HIRE
+    assert (event.company_id, event.employee_id) == ("C01", "1234")
+    assert event.dedup_key == "new_hire:C01:1234:2015-10-14"
+    assert event.summary == {
+        "hire_date": "2015-10-14", "employee_type": "Regular Full Time", "cost_center1": "11", "cost_center2": "200",
+    }
+    assert event.process_id is None and event.check_date is None and event.run_id is None
+    _assert_no_personal_data(event)
+
+
+def test_new_hire_without_hire_date_is_still_a_new_hire():
+    body = {k: v for k, v in NEW_HIRE_BODY.items() if k != "employeeHireDate"}
+    event = classify(body)
+    assert event.event_type == NEW_HIRE
+    assert event.dedup_key.startswith("new_hire:C01:1234:body-")
+    assert "hire_date" not in event.summary
+
+
+def test_termination_with_date():
+    event = classify(TERMINATION_BODY)
+    assert event.event_type == TERMINATION
+    assert event.dedup_key == "termination:C01:1234:2024-03-01"
+    assert event.summary == {"termination_date": "2024-03-01", "cost_center1": "11"}
+    _assert_no_personal_data(event)
+
+
+@pytest.mark.parametrize("key", ["employeeTerminationDate", "termDate", "employeeTermDate", "TERMINATIONDATE"])
+def test_termination_date_spellings(key):
+    body = dict(CHANGE_BODY, **{key: "03/01/2024"})
+    event = classify(body)
+    assert event.event_type == TERMINATION
+    assert event.dedup_key == "termination:C01:1234:2024-03-01"
+
+
+def test_termination_without_date_keys_on_body_hash():
+    body = {k: v for k, v in TERMINATION_BODY.items() if not k.startswith("termination")}
+    event = classify(body)
+    assert event.event_type == TERMINATION
+    assert event.dedup_key.startswith("termination:C01:1234:body-")
+    assert classify(dict(reversed(list(body.items())))).dedup_key == event.dedup_key   # key order irrelevant
+    assert classify(dict(body, employeeCostCenter1="12 - Sales")).dedup_key != event.dedup_key
+
+
+def test_a_termination_that_also_sends_the_hire_date_is_a_termination():
+    event = classify(dict(TERMINATION_BODY, employeeHireDate="2015-10-14"))
+    assert event.event_type == TERMINATION
+
+
+def test_employee_change_is_only_company_and_employee():
+    event = classify(CHANGE_BODY)
+    assert event.event_type == EMPLOYEE_CHANGE
+    assert event.dedup_key == "employee_change:C01:1234"
+    assert event.summary == {}
+    # Unknown extra keys are tolerated; numeric ids are read as text.
+    event2 = classify({"companyId": "C01", "employeeId": 1234, "somethingNew": {"x": 1}})
+    assert (event2.event_type, event2.employee_id, event2.dedup_key) == (EMPLOYEE_CHANGE, "1234", event.dedup_key)
+
+
+def test_time_off_approval():
+    event = classify(TIME_OFF_BODY)
+    assert event.event_type == TIME_OFF_APPROVAL
+    assert event.dedup_key.startswith("time_off_approval:C01:1234:")
+    assert event.summary == {"start_date": "2024-07-01", "end_date": "2024-07-03", "hours_per_day": 8.0, "all_day": True}
+    _assert_no_personal_data(event)
+
+
+def test_time_off_key_without_start_date_is_refused():
+    body = {k: v for k, v in TIME_OFF_BODY.items() if k != "timeOffStartDate"}
+    with pytest.raises(WebhookShapeError, match="timeOffStartDate"):
+        classify(body)
+
+
+def test_raw_json_bytes_and_text_are_accepted():
+    assert classify(json.dumps(PAYROLL).encode("utf-8")).dedup_key == classify(PAYROLL).dedup_key
+    assert classify("\ufeff" + json.dumps(CHANGE_BODY)).event_type == EMPLOYEE_CHANGE
+    assert classify(b"\xef\xbb\xbf" + json.dumps(CHANGE_BODY).encode()).event_type == EMPLOYEE_CHANGE
+
+
+def test_field_names_are_matched_case_insensitively():
+    event = classify({"CompanyID": "C01", "EmployeeId": "9", "EmployeeHireDate": "2020-02-02"})
+    assert (event.event_type, event.dedup_key) == (NEW_HIRE, "new_hire:C01:9:2020-02-02")
+
+
+def test_the_event_is_frozen_and_typed():
+    event = classify(PAYROLL)
+    with pytest.raises(pydantic.ValidationError):
+        event.company_id = "C02"
+    with pytest.raises(pydantic.ValidationError):
+        WebhookEvent(event_type="something_else", company_id="C01", dedup_key="x")
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"{not json", "body is not JSON"),
+        (b"\xff\xfe\x00", "body is not UTF-8"),
+        ("[1, 2]", "body is not a JSON object"),
+        ([CHANGE_BODY], "body is not a JSON object"),
+        ("null", "body is not a JSON object"),
+        ({}, "companyId missing"),
+        ({"employeeId": "1"}, "companyId missing"),
+        ({"companyId": "  "}, "companyId missing"),
+        ({"companyId": {"a": 1}}, "companyId is not a string"),
+        ({"companyId": "C01"}, "employeeId missing"),
+        ({"companyId": "C01", "employeeId": True}, "employeeId missing"),
+        ({"companyId": "C01", "employeeId": "a:b"}, "employeeId is not a valid id"),
+        ({"companyId": "C" * 65, "employeeId": "1"}, "companyId is not a valid id"),
+        ({"companyId": "C01", "processId": "20220127"}, "10 digits"),
+        ({"companyId": "C01", "processId": None}, "10 digits"),
+        ({"companyId": "C01", "processId": "2022023101"}, "valid date"),
+        ({"companyId": "C01", "processId": "2022012700"}, "run id 00"),
+        ({"companyId": "C01", "processId": "2022012701", "checkDate": "2022-01-28"}, "disagrees with checkDate"),
+        ({"companyId": "C01", "processId": "2022012701", "checkDate": "soon"}, "checkDate is not a date"),
+        ({"companyId": "C01", "processId": "2022012701", "runId": "2"}, "disagrees with runId"),
+        ({"companyId": "C01", "processId": "2022012701", "runId": "one"}, "runId is not a number"),
+        ({"companyId": "C01", "employeeId": "1", "employeeHireDate": "yesterday"}, "employeeHireDate is not a date"),
+        ({"companyId": "C01", "employeeId": "1", "terminationDate": 5}, "termination date is not a date"),
+    ],
+)
+def test_bad_shapes_have_short_reasons_without_the_payload(body, reason):
+    with pytest.raises(WebhookShapeError) as caught:
+        classify(body)
+    message = str(caught.value)
+    assert reason in message
+    assert len(message) < 80
+    assert isinstance(caught.value, ValueError)
+    for secret_looking in ("CCCCCCCCCC", "yesterday", "soon", "a:b"):
+        assert secret_looking not in message
+
+
+# --- de-duplication ---------------------------------------------------------------------------------
+
+def test_dedup_keys_are_stable_across_redeliveries():
+    for body in (PAYROLL, NEW_HIRE_BODY, TERMINATION_BODY, CHANGE_BODY, TIME_OFF_BODY):
+        shuffled = dict(sorted(body.items(), reverse=True))
+        assert classify(body).dedup_key == classify(json.loads(json.dumps(shuffled))).dedup_key
+
+
+def test_dedup_keys_keep_real_later_changes_apart():
+    keys = [
+        classify(PAYROLL).dedup_key,
+        classify(dict(PAYROLL, processId="2022012702", runId="2")).dedup_key,       # off-cycle run, same date
+        classify(dict(PAYROLL, companyId="C02")).dedup_key,                          # other company
+        classify(NEW_HIRE_BODY).dedup_key,
+        classify(dict(NEW_HIRE_BODY, employeeHireDate="2023-05-01")).dedup_key,      # rehire
+        classify(dict(NEW_HIRE_BODY, employeeId="1235")).dedup_key,
+        classify(TERMINATION_BODY).dedup_key,
+        classify(dict(TERMINATION_BODY, terminationDate="2025-01-31")).dedup_key,    # terminated again after rehire
+        classify(CHANGE_BODY).dedup_key,
+        classify(dict(CHANGE_BODY, employeeId="1235")).dedup_key,
+        classify(TIME_OFF_BODY).dedup_key,
+        classify(dict(TIME_OFF_BODY, timeOffStartDate="2024-08-01")).dedup_key,     # another approval
+    ]
+    assert len(set(keys)) == len(keys)
+
+
+def test_employee_change_shares_one_key_per_employee_for_merging():
+    assert classify(CHANGE_BODY).dedup_key == classify({"companyId": "C01", "employeeId": 1234}).dedup_key
+
+
+def test_payroll_key_ignores_status_and_process_date_noise():
+    later = dict(PAYROLL, processDate="2022-01-25T11:00:00", status="Processed")
+    assert classify(later).dedup_key == classify(PAYROLL).dedup_key
+
+
+# --- processId ------------------------------------------------------------------------------------------
+
+def test_parse_process_id():
+    assert parse_process_id("2022012701") == (datetime.date(2022, 1, 27), 1)
+    assert parse_process_id(" 2024022912 ") == (datetime.date(2024, 2, 29), 12)
+    assert parse_process_id("2022012701", check_date="2022-01-27T00:00:00", run_id=1) == (datetime.date(2022, 1, 27), 1)
+    assert parse_process_id("2022012701", check_date=datetime.date(2022, 1, 27), run_id="01")[1] == 1
+    with pytest.raises(ValueError):
+        parse_process_id("2023022901")   # not a leap year
+    with pytest.raises(WebhookShapeError):
+        parse_process_id("20220127x1")
+    with pytest.raises(WebhookShapeError):
+        parse_process_id(True)
+
+
+# --- Basic auth ---------------------------------------------------------------------------------------
+
+def _basic(user, password, encoding="utf-8"):
+    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode(encoding)).decode("ascii")
+
+
+def test_basic_auth_accepts_exact_credentials_only():
+    assert check_basic_auth(_basic("paylocity", "pa:ss w0rd"), "paylocity", "pa:ss w0rd")
+    assert check_basic_auth("basic   " + _basic("u", "p")[6:] + "  ", "u", "p")
+    assert not check_basic_auth(_basic("paylocity", "wrong"), "paylocity", "pa:ss w0rd")
+    assert not check_basic_auth(_basic("other", "pa:ss w0rd"), "paylocity", "pa:ss w0rd")
+    assert not check_basic_auth(_basic("paylocity", "pa:ss w0rd "), "paylocity", "pa:ss w0rd")
+    assert not check_basic_auth(_basic("Paylocity", "pa:ss w0rd"), "paylocity", "pa:ss w0rd")
+
+
+def test_basic_auth_unicode_credentials():
+    assert check_basic_auth(_basic("j\u00f6rg", "p\u00e4ss\u2603"), "j\u00f6rg", "p\u00e4ss\u2603")
+    # A client that sent Latin-1 bytes does not match the UTF-8 credential.
+    assert not check_basic_auth(_basic("j\u00f6rg", "p\u00e4ss", "latin-1"), "j\u00f6rg", "p\u00e4ss")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None, "", "Basic", "Basic ", "Bearer abc", "Digest " + _basic("u", "p")[6:], "Basic !!!!",
+        "Basic " + base64.b64encode(b"no-colon").decode(), "Basic \u00e9\u00e9\u00e9\u00e9",
+        "Basic dTp", "Basic dTpw dTpw", "Basic " + "A" * 5000, b"Basic dTpw",
+    ],
+)
+def test_basic_auth_malformed_headers_are_refused(header):
+    assert check_basic_auth(header, "u", "p") is False
+
+
+def test_basic_auth_without_configured_username_is_never_true():
+    assert not check_basic_auth(_basic("", ""), "", "")
+    assert not check_basic_auth(_basic("u", "p"), None, "p")
+    assert not check_basic_auth(_basic("u", "p"), "u", None)
+    assert check_basic_auth(_basic("u", ""), "u", "")  # an empty password is the caller's choice
+
+
+# --- IP allow-list ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "address, allowed",
+    [
+        ("198.245.157.1", True), ("198.245.157.255", True), ("192.40.49.17", True),
+        ("198.245.158.1", False), ("127.0.0.1", False), ("::1", False),
+        ("::ffff:198.245.157.9", True), ("[::ffff:192.40.49.1]", True),
+        ("not-an-ip", False), ("", False), (None, False), ("198.245.157.1:443", False), ("999.1.1.1", False),
+    ],
+)
+def test_default_sender_ranges(address, allowed):
+    assert ip_allowed(address, DEFAULT_SENDER_CIDRS) is allowed
+
+
+def test_ipv6_ranges_and_single_addresses():
+    cidrs = parse_cidrs("2001:db8::/32 10.1.2.3")
+    assert ip_allowed("2001:db8::42", cidrs)
+    assert ip_allowed("10.1.2.3", cidrs)
+    assert not ip_allowed("10.1.2.4", cidrs)
+    assert not ip_allowed("2001:db9::1", cidrs)
+    assert ip_allowed(ipaddress.ip_address("10.1.2.3"), [ipaddress.ip_network("10.1.2.0/24")])
+
+
+def test_empty_allow_list_allows_everyone_but_a_list_of_garbage_allows_no_one():
+    assert ip_allowed("203.0.113.5", ())
+    assert ip_allowed("203.0.113.5", None)
+    assert ip_allowed("garbage", [])
+    assert not ip_allowed("203.0.113.5", ["not-a-cidr"])
+    assert ip_allowed("203.0.113.5", "203.0.113.0/24, junk")
+
+
+def test_parse_cidrs_normalises_and_validates():
+    assert parse_cidrs(" 198.245.157.0/24,192.40.49.0/24\n10.0.0.5; 10.0.0.7/24 198.245.157.0/24 ") == (
+        "198.245.157.0/24", "192.40.49.0/24", "10.0.0.5/32", "10.0.0.0/24",
+    )
+    assert parse_cidrs("") == () and parse_cidrs(None) == () and parse_cidrs(" , ") == ()
+    assert parse_cidrs(list(DEFAULT_SENDER_CIDRS)) == DEFAULT_SENDER_CIDRS
+    assert parse_cidrs("::1") == ("::1/128",)
+
+
+@pytest.mark.parametrize("text", ["10.0.0.0/33", "10.0.0", "example.com", "1.2.3.4/24/1", "x" * 200])
+def test_parse_cidrs_names_the_bad_entry(text):
+    with pytest.raises(ConfigurationError) as caught:
+        parse_cidrs("198.245.157.0/24, " + text)
+    assert text[:40] in str(caught.value)
+    assert len(str(caught.value)) < 150
