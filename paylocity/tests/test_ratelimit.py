@@ -1,0 +1,132 @@
+"""The limiter keeps every sliding window at or under the limit, checked on the times it grants (fake clock)."""
+import threading
+
+import pytest
+
+from paylocity.ratelimit import RateLimiter, shared_limiter
+
+
+class FakeClock:
+    def __init__(self, start=1000.0):
+        self.now = start
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def max_in_any_window(times, width):
+    """Largest number of times inside any half-open window [t, t + width)."""
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - width:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+def test_first_capacity_calls_pass_then_the_window_slides():
+    clock = FakeClock()
+    limiter = RateLimiter(25, guard=0.05, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(100):
+        limiter.acquire()
+        starts.append(clock.now)
+    assert starts[:25] == [1000.0] * 25           # a fresh limiter lets a full second's worth through
+    assert starts[25] == pytest.approx(1001.05)    # call 26 waits one widened window after call 1
+    assert max_in_any_window(starts, 1.05) == 25
+    assert max_in_any_window(starts, 1.0) <= 25
+
+
+def test_steady_rate_is_capacity_over_widened_window():
+    clock = FakeClock()
+    limiter = RateLimiter(25, guard=0.05, clock=clock, sleep=clock.sleep)
+    for _ in range(1000):
+        limiter.acquire()
+    elapsed = clock.now - 1000.0
+    # 1000 calls = 40 bursts of 25 spaced 1.05 s apart: 39 gaps.
+    assert elapsed == pytest.approx(39 * 1.05)
+    assert 1000 / elapsed / 25 > 0.95
+
+
+def test_server_side_jitter_up_to_the_guard_never_exceeds_the_limit():
+    clock = FakeClock()
+    limiter = RateLimiter(25, guard=0.05, clock=clock, sleep=clock.sleep)
+    arrivals = []
+    for n in range(500):
+        start = limiter.reserve()
+        clock.now = max(clock.now, start)
+        # Worst case: alternate calls reach the server 0 ms and 49 ms after their slot.
+        arrivals.append(start + (0.049 if n % 2 == 0 else 0.0))
+    assert max_in_any_window(arrivals, 1.0) <= 25
+
+
+def test_limit_holds_for_many_threads_reserving_at_once():
+    limiter = RateLimiter(10, guard=0.0)   # real clock, but nothing here sleeps: reserve() only books
+    booked = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(50):
+            start = limiter.reserve()
+            with lock:
+                booked.append(start)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(booked) == 400
+    assert max_in_any_window(booked, 1.0) <= 10
+
+
+def test_fractional_and_slow_rates():
+    clock = FakeClock()
+    limiter = RateLimiter(2.5, guard=0.0, clock=clock, sleep=clock.sleep)
+    assert (limiter.capacity, limiter.window) == (2, 1.0)
+    slow = RateLimiter(0.5, guard=0.0, clock=clock, sleep=clock.sleep)
+    assert (slow.capacity, slow.window) == (1, 2.0)
+    times = []
+    for _ in range(4):
+        slow.acquire()
+        times.append(clock.now)
+    assert [b - a for a, b in zip(times, times[1:])] == [2.0, 2.0, 2.0]
+
+
+def test_hold_pauses_every_caller():
+    clock = FakeClock()
+    limiter = RateLimiter(25, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.hold(3.0)
+    waited = limiter.acquire()
+    assert waited == pytest.approx(3.0)
+
+
+def test_burst_detection_counts_the_last_second():
+    clock = FakeClock()
+    limiter = RateLimiter(20, clock=clock, sleep=clock.sleep)
+    for _ in range(9):
+        limiter.acquire()
+    assert not limiter.in_burst()
+    limiter.acquire()
+    assert limiter.in_burst()
+    clock.now += 1.5
+    assert limiter.recent() == 0 and not limiter.in_burst()
+
+
+def test_invalid_rate_is_refused():
+    with pytest.raises(ValueError):
+        RateLimiter(0)
+
+
+def test_shared_limiter_is_one_per_key_and_rate():
+    a = shared_limiter(("weblink", "http://x", "id-1"), 25)
+    assert shared_limiter(("weblink", "http://x", "id-1"), 25) is a
+    assert shared_limiter(("weblink", "http://x", "id-2"), 25) is not a
+    assert shared_limiter(("weblink", "http://x", "id-1"), 10) is not a
