@@ -1,0 +1,5 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from . import encryption
+from . import paylocity_connection
+from . import paylocity_token
+from . import res_config_settings
