@@ -1,0 +1,132 @@
+"""Request/response values and Paylocity's wire conventions (JSON encoding, dates, error bodies, paging)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query_string: str = ""
+    headers: dict = field(default_factory=dict)     # lower-case names
+    body: bytes = b""
+    client: str = "127.0.0.1"
+
+    @property
+    def query(self) -> dict:
+        """Query parameters, last value wins, names lower-cased (ASP.NET binds them case-insensitively)."""
+        return {k.lower(): v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+
+    def arg(self, name: str, default=None):
+        return self.query.get(name.lower(), default)
+
+    def header(self, name: str, default=None):
+        return self.headers.get(name.lower(), default)
+
+    def json(self):
+        """The JSON body; raises ValueError when it is not JSON."""
+        return json.loads(self.body.decode("utf-8") if self.body else "")
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+    content_type: Optional[str] = None
+    disconnect: bool = False     # close the connection without answering (fault injection)
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        # Amounts carry two decimals; a float's shortest repr prints them back exactly.
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def dumps(value) -> bytes:
+    return json.dumps(value, default=_default, separators=(",", ":")).encode("utf-8")
+
+
+def json_response(status: int, value, headers: Optional[dict] = None) -> Response:
+    return Response(status, dumps(value), dict(headers or {}), "application/json; charset=utf-8")
+
+
+def empty(status: int, headers: Optional[dict] = None) -> Response:
+    return Response(status, b"", dict(headers or {}))
+
+
+def weblink_error(status: int, message: str, field_name: str = "", path: str = "", options=None) -> Response:
+    """WebLink's error body: a JSON array of {field, message, path, options:[{code, description}]}."""
+    return json_response(status, [weblink_error_item(message, field_name, path, options)])
+
+
+def weblink_error_item(message: str, field_name: str = "", path: str = "", options=None) -> dict:
+    return {"field": field_name, "message": message, "path": path,
+            "options": [{"code": c, "description": d} for c, d in (options or [])]}
+
+
+def nextgen_error(status: int, message: str, code: Optional[str] = None, fields: str = "") -> Response:
+    """NextGen's observed error body: a JSON array of {code, message, fields}."""
+    return json_response(status, [{"code": code or str(status), "message": message, "fields": fields}])
+
+
+def paylocity_date(day) -> Optional[str]:
+    """WebLink date-time string, e.g. ``2026-01-15T00:00:00``."""
+    if day is None:
+        return None
+    if isinstance(day, dt.datetime):
+        return day.isoformat(timespec="seconds")
+    return f"{day.isoformat()}T00:00:00"
+
+
+def iso_z(day) -> Optional[str]:
+    """NextGen date-time string, e.g. ``2026-01-15T00:00:00Z``."""
+    if day is None:
+        return None
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def prune(value):
+    """Drop null keys (Paylocity omits them) and then empty objects, recursively."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            v = prune(v)
+            if v is None or (isinstance(v, dict) and not v):
+                continue
+            out[k] = v
+        return out
+    if isinstance(value, list):
+        return [prune(v) for v in value]
+    return value
+
+
+def parse_bool(text, default: bool) -> Optional[bool]:
+    if text is None or text == "":
+        return default
+    lowered = str(text).strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    return None
+
+
+def parse_int(text, default: Optional[int], minimum: int = 0) -> Optional[int]:
+    """Return the integer, ``default`` when absent, or None when invalid."""
+    if text is None or text == "":
+        return default
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        return None
+    return value if value >= minimum else None
