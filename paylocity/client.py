@@ -63,8 +63,8 @@ class PaylocityClient:
 
     def __init__(self, company_id, hosts, weblink=None, nextgen=None, *, timeout=30.0, retry=None,
                  weblink_rate=25.0, nextgen_rate=3.0, public_key=None, encrypt_writes=False, token_store=None,
-                 token_margin=60.0, max_workers=8, page_size=100, rate_guard=0.05, session=None,
-                 share_limiters=True):
+                 token_margin=60.0, max_workers=8, page_size=100, nextgen_page_size=100, rate_guard=0.05,
+                 session=None, share_limiters=True):
         company_id = str(company_id or "").strip()
         if not company_id:
             raise ConfigurationError("The Paylocity company ID is empty.")
@@ -78,7 +78,8 @@ class PaylocityClient:
         self.company_id = company_id
         self.hosts = hosts
         self.max_workers = int(max_workers)
-        self.page_size = int(page_size)
+        self.page_size = int(page_size)            # WebLink pagesize
+        self.nextgen_page_size = int(nextgen_page_size)  # NextGen limit for limit/offset lists
         self.encrypt_writes = bool(encrypt_writes)
         self._public_key = load_public_key(public_key) if public_key else None
         if self.encrypt_writes and self._public_key is None:
@@ -323,9 +324,10 @@ class PaylocityClient:
                 return
         raise BadResponse("Paging %s did not end after %d pages." % (self._label("GET", template), _MAX_PAGES))
 
-    def _nextgen_list(self, model, template, limit=100):
+    def _nextgen_list(self, model, template):
         """NextGen limit/offset paging (+ includeTotalCount → X-Pcty-Total-Count)."""
         label = self._label("GET", template)
+        limit = self.nextgen_page_size
         rows, offset, previous_first = [], 0, object()
         for _ in range(_MAX_PAGES):
             params = {"limit": limit, "offset": offset, "includeTotalCount": "true"}
