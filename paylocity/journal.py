@@ -5,7 +5,7 @@ each employee's pay-statement detail lines.
 
 Which lines belong to the run
     An employee's summaries whose ``process`` is ``run_id`` (and whose ``checkDate`` is the run's check
-    date) name the run's ``transactionNumber``\\ s; only detail lines with one of those transaction
+    date) name the run's transaction numbers; only detail lines with one of those transaction
     numbers are used. An off-cycle run on the same check date therefore gets its own lines.
 
 The ``det`` convention (API-REFERENCE §4.2, inferred there)
@@ -110,8 +110,9 @@ class EmployeePay:
 
 # --- outputs --------------------------------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True)
-class JournalLine:
+class JournalLine(NamedTuple):
+    """One line of the entry (a named tuple: cheap to build by the hundred thousand, immutable)."""
+
     account: Any
     debit: Decimal
     credit: Decimal
@@ -215,9 +216,10 @@ def _norm(value):
 class _Plan:
     """What to do with one (det, code, cost center): resolved once, used for every employee."""
 
-    __slots__ = ("kind", "postings", "analytic_mode", "fixed_analytic", "label", "report_cost_center")
+    __slots__ = ("code", "kind", "postings", "analytic_mode", "fixed_analytic", "label", "report_cost_center")
 
-    def __init__(self, rule, report_cost_center=None):
+    def __init__(self, code, rule, report_cost_center=None):
+        self.code = code      # as Paylocity spelled it, for the line's ``codes``
         self.kind = rule.kind if rule is not None else KIND_UNMAPPED
         self.report_cost_center = report_cost_center
         self.label = rule.label if rule is not None else None
@@ -251,24 +253,35 @@ class _RuleBook:
         cache_key = (det, code, cost_center)
         plan = self._plans.get(cache_key)
         if plan is None:
-            plan = self._plans[cache_key] = self._resolve(_norm(det), _norm(code), _norm(cost_center))
+            plan = self._plans[cache_key] = self._resolve(code, _norm(det), _norm(code), _norm(cost_center))
         return plan
 
-    def _resolve(self, det, code, cost_center):
+    def _resolve(self, raw_code, det, code, cost_center):
         rules = self._rules
         for key in ((det, code, cost_center), (det, code, None), (None, code, cost_center), (None, code, None)):
             rule = rules.get(key)
             if rule is not None:
-                return _Plan(rule, rule.cost_center if rule.kind == KIND_UNMAPPED else None)
+                return _Plan(raw_code, rule, rule.cost_center if rule.kind == KIND_UNMAPPED else None)
         specific = (det, code) in self._has_cost_center_rules or (None, code) in self._has_cost_center_rules
-        return _Plan(None, cost_center if specific else None)
+        return _Plan(raw_code, None, cost_center if specific else None)
+
+
+class _NetPaySource:
+    code = None
+    label = NET_PAY_LABEL
 
 
 # --- the builder ----------------------------------------------------------------------------------
 
 def build_journal(pays, rules, *, run_id, check_date, net_pay_account, detail_level=DETAIL_AGGREGATE,
                   precision=2, cost_center_analytics=None, max_employee_differences=20):
-    """Build the journal lines of pay run (``check_date``, ``run_id``); see the module docstring."""
+    """Build the journal lines of pay run (``check_date``, ``run_id``); see the module docstring.
+
+    ``pays``: one ``EmployeePay`` per employee (statements of other runs are skipped); ``rules``: ``GlRule``
+    objects, one per (det, code, cost center); ``cost_center_analytics``: cost center code → analytic id for rules
+    with ``analytic="employee"``; ``max_employee_differences``: how many employees' own differences to list.
+    Raises ``ValueError`` for bad arguments, an employee given twice or two rules with the same key.
+    """
     if detail_level not in (DETAIL_AGGREGATE, DETAIL_EMPLOYEE):
         raise ValueError("detail_level must be 'aggregate' or 'employee'")
     if not isinstance(precision, int) or isinstance(precision, bool) or precision < 0:
@@ -284,7 +297,8 @@ def build_journal(pays, rules, *, run_id, check_date, net_pay_account, detail_le
     analytics = {_norm(code): analytic for code, analytic in (cost_center_analytics or {}).items()}
 
     warnings = []
-    postings = {}        # (account, analytic, partner, employee or None) -> [balance, labels, codes]
+    balances = {}        # (account, analytic, partner, employee or None) -> signed unrounded balance
+    sources = {}         # same key -> the plan summed in, or a list of them (for the line's label and codes)
     net_keys = {}        # employee or None -> key of its net-pay line
     unmapped = {}        # (det, code, cost center) -> [amount, employees]
     zero_unmapped = set()
@@ -370,21 +384,24 @@ def build_journal(pays, rules, *, run_id, check_date, net_pay_account, detail_le
                                 missing_analytics.add(str(cost_center).strip())
                         analytic = employee_analytic
                 key = (account, analytic, partner, owner)
-                entry = postings.get(key)
-                if entry is None:
-                    entry = postings[key] = [_ZERO, set(), set()]
-                entry[0] += amount if sign > 0 else -amount
-                if plan.label:
-                    entry[1].add(plan.label)
-                if code:
-                    entry[2].add(code)
+                # Two dicts instead of a container per key: far fewer allocations at the employee level.
+                balances[key] = balances.get(key, _ZERO) + (amount if sign > 0 else -amount)
+                source = sources.get(key)
+                if source is None:
+                    sources[key] = plan
+                elif source is not plan:
+                    if type(source) is list:
+                        source.append(plan)
+                    else:
+                        sources[key] = [source, plan]
 
         net_key = net_keys.get(owner)
         if net_key is None:
             net_key = net_keys[owner] = (net_pay_account, None, None, owner)
-            entry = postings.setdefault(net_key, [_ZERO, set(), set()])
-            entry[1].add(NET_PAY_LABEL)
-        postings[net_key][0] -= e_journal
+            balances[net_key] = balances.get(net_key, _ZERO)
+            source = sources.get(net_key)
+            sources[net_key] = _NetPaySource if source is None else [_NetPaySource] + _as_list(source)
+        balances[net_key] -= e_journal
 
         s_gross = sum((s.gross_pay for s in summaries if s.gross_pay is not None), _ZERO)
         s_net = sum((s.net_pay for s in summaries if s.net_pay is not None), _ZERO)
@@ -423,14 +440,15 @@ def build_journal(pays, rules, *, run_id, check_date, net_pay_account, detail_le
     for det in sorted(unknown_dets, key=lambda d: d or ""):
         warnings.append("detail lines with unknown det %r are posted by their rule but not counted in gross or net"
                         % det)
-    for det, code in sorted(zero_unmapped - {(u.det, u.code) for u in unmapped_list}, key=lambda k: (k[0] or "", k[1] or "")):
+    netted_to_zero = zero_unmapped - {(u.det, u.code) for u in unmapped_list}
+    for det, code in sorted(netted_to_zero, key=lambda k: (k[0] or "", k[1] or "")):
         warnings.append("code %s (%s) has no rule; its amounts in this run net to zero" % (code, det))
     for cost_center in sorted(missing_analytics):
         warnings.append("cost center %s has no analytic account: its lines carry none" % cost_center)
     if no_cost_center:
         warnings.append("%d employee(s) without a cost center: their lines carry no analytic account" % no_cost_center)
 
-    lines = [] if unmapped_list else _round_lines(postings, net_keys, precision, warnings)
+    lines = [] if unmapped_list else _round_lines(balances, sources, net_keys, precision, warnings)
     total_debit = sum((line.debit for line in lines), _ZERO)
     total_credit = sum((line.credit for line in lines), _ZERO)
     return JournalResult(
@@ -479,15 +497,21 @@ def _differences(paylocity_gross, paylocity_net, gross, net, journal_net, employ
     return found
 
 
-def _round_lines(postings, net_keys, precision, warnings):
+def _as_list(source):
+    return source if type(source) is list else [source]
+
+
+def _round_lines(balances, sources, net_keys, precision, warnings):
     quantum = Decimal(1).scaleb(-precision)
     zero = _ZERO.quantize(quantum)
-    rounded = {key: entry[0].quantize(quantum, rounding=ROUND_HALF_UP) for key, entry in postings.items()}
+    rounded = {}
+    group_totals = {}
+    for key, balance in balances.items():
+        amount = rounded[key] = balance.quantize(quantum, rounding=ROUND_HALF_UP)
+        owner = key[3]
+        group_totals[owner] = group_totals.get(owner, zero) + amount
 
     # Each group (the run, or each employee) balances unrounded; give its rounding residue to its net-pay line.
-    group_totals = {}
-    for key, amount in rounded.items():
-        group_totals[key[3]] = group_totals.get(key[3], zero) + amount
     residues = {owner: total for owner, total in group_totals.items() if total}
     for owner, total in residues.items():
         rounded[net_keys[owner]] -= total
@@ -497,29 +521,24 @@ def _round_lines(postings, net_keys, precision, warnings):
         warnings.append("rounding residues (%s in absolute value) put on the net pay lines of %d employee(s)"
                         % (sum(abs(total) for total in residues.values()), len(residues)))
 
-    lines = []
-    for key, amount in rounded.items():
-        if not amount:
-            continue
-        account, analytic, partner, owner = key
-        _, labels, codes = postings[key]
-        lines.append(JournalLine(
-            account=account,
-            debit=amount if amount > 0 else zero,
-            credit=-amount if amount < 0 else zero,
-            analytic=analytic,
-            partner=partner,
-            label="; ".join(sorted(labels)) or None,
-            employee_id=owner,
-            codes=tuple(sorted(codes)),
-        ))
     net_lines = set(net_keys.values())
-    lines.sort(key=lambda line: (
-        line.employee_id or "",
-        (line.account, line.analytic, line.partner, line.employee_id) in net_lines,
-        line.credit > 0,
-        _sort_token(line.account), _sort_token(line.analytic), _sort_token(line.partner),
-    ))
+    kept = [key for key, amount in rounded.items() if amount]
+    # Few distinct accounts/analytics/partners: compute their sort tokens once.
+    tokens = {value: _sort_token(value) for key in kept for value in key[:3]}
+    kept.sort(key=lambda key: (key[3] or "", key in net_lines, rounded[key] < 0,
+                               tokens[key[0]], tokens[key[1]], tokens[key[2]]))
+    lines = []
+    for key in kept:
+        amount = rounded[key]
+        source = sources[key]
+        if type(source) is list:
+            label = "; ".join(sorted({s.label for s in source if s.label})) or None
+            codes = tuple(sorted({s.code for s in source if s.code}))
+        else:
+            label = source.label or None
+            codes = (source.code,) if source.code else ()
+        lines.append(JournalLine(key[0], amount if amount > 0 else zero, -amount if amount < 0 else zero,
+                                 key[1], key[2], label, key[3], codes))
     return lines
 
 

@@ -184,7 +184,8 @@ def test_most_specific_rule_wins():
 
 
 def test_cost_center_rule_overrides_the_code_rule_and_codes_match_loosely():
-    rules = RULES + [GlRule("reg ", cost_center=" 200", debit_account="6500", analytic="fixed", analytic_account="an-x")]
+    override = GlRule("reg ", cost_center=" 200", debit_account="6500", analytic="fixed", analytic_account="an-x")
+    rules = RULES + [override]
     result = build([pay("E1", "100", ALICE), pay("E2", "200", BOB)], rules)
     lines = by_key(result)
     assert lines[("6500", "an-x", None, None)] == D("1800.00")
@@ -326,8 +327,8 @@ def test_off_cycle_run_on_the_same_check_date_takes_only_its_transactions():
         + [detail(5, "E", "REG", "999", check="2026-01-01")],
     )
     run1, run2 = build([employee], run_id=1), build([employee], run_id=2)
-    assert {l.account: l.debit - l.credit for l in run1.lines} == {"6000": D("2000"), "2200": D("-200"), NET: D("-1800")}
-    assert {l.account: l.debit - l.credit for l in run2.lines} == {"6020": D("1000"), "2200": D("-220"), NET: D("-780")}
+    assert {l.account: l.balance for l in run1.lines} == {"6000": D("2000"), "2200": D("-200"), NET: D("-1800")}
+    assert {l.account: l.balance for l in run2.lines} == {"6020": D("1000"), "2200": D("-220"), NET: D("-780")}
     assert run1.differences == [] and run2.differences == []
     assert run1.paylocity_totals.gross == D("2000") and run2.paylocity_totals.gross == D("1000")
     assert build([employee], run_id=3).employees == 0
@@ -438,11 +439,14 @@ def _random_run(rng):
              ("T", "ERFICA"), ("T", "FUTA"), ("E", "GTL")]
     rules = []
     for det, code in codes:
-        choice = rng.random()
-        accounts = dict(debit_account=rng.randint(6000, 6005)) if det == "E" else dict(credit_account=rng.randint(2000, 2005))
+        det_specific = rng.random() < 0.5
+        if det == "E":
+            accounts = dict(debit_account=rng.randint(6000, 6005))
+        else:
+            accounts = dict(credit_account=rng.randint(2000, 2005))
         if code in ("ERFICA", "FUTA"):
             accounts = dict(debit_account=rng.randint(6000, 6005), credit_account=rng.randint(2000, 2005))
-        rules.append(GlRule(code, det=det if choice < 0.5 else None, ignore=code == "GTL",
+        rules.append(GlRule(code, det=det if det_specific else None, ignore=code == "GTL",
                             analytic=rng.choice([None, "employee"]), partner=rng.choice([None, 1, 2]), **accounts))
         if rng.random() < 0.3:
             rules.append(GlRule(code, cost_center=str(rng.randint(1, 3)), **accounts))
@@ -455,7 +459,8 @@ def _random_run(rng):
             amount = D(cents).scaleb(-2) if rng.random() < 0.8 else D(rng.randint(-5000, 500000)).scaleb(-3)
             lines.append((det, code, amount))
         process = 1 if rng.random() < 0.8 else 2
-        pays.append(pay("E%03d" % number, rng.choice([None, "1", "2", "3", "9"]), lines, tn=number + 1, process=process))
+        cost_center = rng.choice([None, "1", "2", "3", "9"])
+        pays.append(pay("E%03d" % number, cost_center, lines, tn=number + 1, process=process))
     return pays, rules
 
 
