@@ -42,7 +42,9 @@ EVENT_TYPES = (NEW_HIRE, TERMINATION, EMPLOYEE_CHANGE, PAYROLL_PROCESSED, TIME_O
 DEFAULT_SENDER_CIDRS = ("198.245.157.0/24", "192.40.49.0/24")
 
 # Keys are compared lower-cased.
-_TIME_OFF_KEYS = frozenset(("timeoffstartdate", "timeoffenddate", "hoursperday", "isalldayevent", "supervisorworkemail"))
+_TIME_OFF_KEYS = frozenset((
+    "timeoffstartdate", "timeoffenddate", "hoursperday", "isalldayevent", "supervisorworkemail",
+))
 _TERMINATION_FIELD = re.compile(r"^(employee)?term(ination)?(effective)?(date|reason|type)$")
 _NEW_HIRE_ONLY_KEYS = frozenset((
     "employeehiredate", "companyname", "employeegender", "employeemaritalstatus", "employeeaddressline1",

@@ -72,7 +72,8 @@ def test_payroll_processed():
     assert (event.check_date, event.run_id) == (datetime.date(2022, 1, 27), 1)
     assert event.dedup_key == "payroll_processed:C01:2022012701"
     assert event.summary == {
-        "check_date": "2022-01-27", "run_id": 1, "status": "Processed", "process_date": "2022-01-25T10:31:05.900000+00:00",
+        "check_date": "2022-01-27", "run_id": 1, "status": "Processed",
+        "process_date": "2022-01-25T10:31:05.900000+00:00",
     }
 
 
@@ -145,7 +146,9 @@ def test_time_off_approval():
     event = classify(TIME_OFF_BODY)
     assert event.event_type == TIME_OFF_APPROVAL
     assert event.dedup_key.startswith("time_off_approval:C01:1234:")
-    assert event.summary == {"start_date": "2024-07-01", "end_date": "2024-07-03", "hours_per_day": 8.0, "all_day": True}
+    assert event.summary == {
+        "start_date": "2024-07-01", "end_date": "2024-07-03", "hours_per_day": 8.0, "all_day": True,
+    }
     _assert_no_personal_data(event)
 
 
