@@ -212,6 +212,8 @@ class PaylocityConnection(models.Model):
                 connection._set_secret(family, value)
                 connection.message_post(body=self.env._("The %(api)s client secret was replaced.",
                                                         api=FAMILY_LABELS[family]))
+        # The written value sits in the cache; drop it so that the read-back after saving (web_save) is empty.
+        self.invalidate_recordset([input_field])
 
     # === CONSTRAINTS === #
     @api.constrains('paylocity_company_id')

@@ -59,14 +59,15 @@ class DbTokenStore:
         try:
             ciphertext = encryption.secret_box().encrypt(token)
             with self._registry.cursor() as cr:
+                # Only for a connection other transactions can see (one created in a transaction that is not
+                # committed yet simply gets no cached token), so this never fails on the foreign key.
                 cr.execute("""
                     INSERT INTO paylocity_token (connection_id, key, token_encrypted, expires_at)
-                    VALUES (%s, %s, %s, %s)
+                    SELECT id, %s, %s, %s FROM paylocity_connection WHERE id = %s
                     ON CONFLICT (connection_id, key)
                     DO UPDATE SET token_encrypted = EXCLUDED.token_encrypted, expires_at = EXCLUDED.expires_at
-                """, (self._connection_id, key, ciphertext, float(expires_at)))
+                """, (key, ciphertext, float(expires_at), self._connection_id))
         except (psycopg2.Error, ConfigurationError) as exc:
-            # e.g. the connection itself is not committed yet: the token just is not cached this time
             _logger.info("Paylocity token not cached (%s)", type(exc).__name__)
 
     def delete(self, key):
