@@ -70,8 +70,10 @@ class RateLimiter:
             return sum(1 for t in self._starts if t > now - within)
 
     def in_burst(self):
-        """True while at least half the capacity was used in the last second (used to read WebLink's old 403)."""
-        return self.recent(1.0) >= max(2, (self.capacity + 1) // 2)
+        """True when at least half a window's capacity started in the last two windows (used to read WebLink's
+        old 403-after-a-burst). Two windows, because a limiter at full pace starts calls in bunches: right
+        after a bunch the last single window can look almost empty."""
+        return self.recent(2 * self.window) >= max(2, (self.capacity + 1) // 2)
 
 
 _shared = {}

@@ -214,9 +214,9 @@ class Transport:
         """Read a 403 as throttling (older WebLink: 720 calls/min, then 403; older NextGen did the same).
 
         Rule: the 403 carries a rate-limit hint (a ``Retry-After`` or ``X-RateLimit-*`` header, or a body that
-        talks about rate limits / too many requests / quota), OR it arrives in the middle of a burst (at least
-        half the limiter's capacity used in the last second) on an endpoint that already answered 2xx to this
-        client, so the credentials evidently have the permission. Any other 403 is a permission error and is
+        talks about rate limits / too many requests / quota), OR it arrives in a burst (at least half the
+        limiter's per-second capacity started in the last two seconds) on an endpoint that already answered
+        2xx to this client, so the credentials evidently have the permission. Any other 403 is a permission error and is
         raised at once: retrying a real "no permission" would only delay the administrator's fix.
         """
         headers = response.headers

@@ -108,16 +108,18 @@ def test_hold_pauses_every_caller():
     assert waited == pytest.approx(3.0)
 
 
-def test_burst_detection_counts_the_last_second():
+def test_burst_detection_looks_at_the_last_two_windows():
     clock = FakeClock()
-    limiter = RateLimiter(20, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(20, guard=0.0, clock=clock, sleep=clock.sleep)
     for _ in range(9):
         limiter.acquire()
     assert not limiter.in_burst()
     limiter.acquire()
     assert limiter.in_burst()
-    clock.now += 1.5
-    assert limiter.recent() == 0 and not limiter.in_burst()
+    clock.now += 1.5            # the last second is empty, but the bunch before it still counts
+    assert limiter.recent() == 0 and limiter.in_burst()
+    clock.now += 1.0
+    assert not limiter.in_burst()
 
 
 def test_invalid_rate_is_refused():
