@@ -3,6 +3,7 @@ import base64
 import datetime
 import ipaddress
 import json
+from collections import defaultdict
 
 import pydantic
 import pytest
@@ -353,3 +354,114 @@ def test_parse_cidrs_names_the_bad_entry(text):
         parse_cidrs("198.245.157.0/24, " + text)
     assert text[:40] in str(caught.value)
     assert len(str(caught.value)) < 150
+
+
+# --- end to end: the sandbox's webhook sender (an independent reading of Paylocity's bodies) ----------------
+
+class _Receiver:
+    """A minimal webhook endpoint on 127.0.0.1 built from this module's checks (what the Odoo controller does)."""
+
+    def __init__(self, username, password, cidrs):
+        import http.server
+        import threading
+
+        receiver = self
+        self.events, self.rejections = [], []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"     # so "Expect: 100-continue" is answered as Paylocity's sender expects
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not ip_allowed(self.client_address[0], cidrs):
+                    return self._answer(403, "sender not allowed")
+                if not check_basic_auth(self.headers.get("Authorization"), username, password):
+                    return self._answer(401, "authentication required")
+                try:
+                    event = classify(body)
+                except WebhookShapeError as exc:
+                    return self._answer(400, str(exc))
+                receiver.events.append(event)
+                return self._answer(200, "ok")
+
+            def _answer(self, status, text):
+                if status != 200:
+                    receiver.rejections.append((status, text))
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/paylocity/webhook/token" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sandbox_and_receiver():
+    sandbox = pytest.importorskip("sandbox")
+    server = sandbox.SandboxServer(seed=3, employees=8, companies=("C1001",)).start()
+    receiver = _Receiver("paylocity", "w\u00ebbh\u00f6\u00f6k:secret", ["127.0.0.0/8", "::1/128"])
+    try:
+        yield server, receiver
+    finally:
+        receiver.close()
+        server.stop()
+
+
+def test_every_sandbox_webhook_is_classified_and_redeliveries_share_a_key(sandbox_and_receiver):
+    server, receiver = sandbox_and_receiver
+    auth = ("paylocity", "w\u00ebbh\u00f6\u00f6k:secret")
+    hired = server.hire("C1001")
+    leaver = next(e.employee_id for e in server.company("C1001").sorted_employees()
+                  if e.employee_id != hired and e.status_type == "A")
+    server.terminate("C1001", leaver)
+    check_date = server.company("C1001").today + datetime.timedelta(days=3)
+    regular = server.run_payroll("C1001", check_date)
+    off_cycle = server.run_payroll("C1001", check_date, off_cycle=True)
+
+    sent = [
+        ("new_hire", dict(employee_id=hired)),
+        ("termination", dict(employee_id=leaver)),
+        ("employee_change", dict(employee_id=hired)),
+        ("time_off_approval", dict(employee_id=hired)),
+        ("payroll_processed", dict(process_id=[regular, off_cycle])),
+    ]
+    for event_type, ids in sent:
+        assert server.send_webhook(receiver.url, event_type, "C1001", auth=auth, copies=2, shuffle=True, **ids) \
+            == [200] * (4 if event_type == "payroll_processed" else 2)
+    assert receiver.rejections == []
+
+    by_type = defaultdict(set)
+    for event in receiver.events:
+        assert event.company_id == "C1001"
+        by_type[event.event_type].add(event.dedup_key)
+    assert {t: len(keys) for t, keys in by_type.items()} == {
+        NEW_HIRE: 1, TERMINATION: 1, EMPLOYEE_CHANGE: 1, TIME_OFF_APPROVAL: 1, PAYROLL_PROCESSED: 2,
+    }
+    runs = {(e.check_date, e.run_id, e.process_id) for e in receiver.events if e.event_type == PAYROLL_PROCESSED}
+    assert {process_id for _, _, process_id in runs} == {regular, off_cycle}
+    assert {check for check, _, _ in runs} == {check_date}
+    termination = next(e for e in receiver.events if e.event_type == TERMINATION)
+    assert termination.employee_id == leaver and "termination_date" in termination.summary
+    hire = next(e for e in receiver.events if e.event_type == NEW_HIRE)
+    assert hire.employee_id == hired and hire.dedup_key.endswith(hire.summary["hire_date"])
+
+
+def test_sandbox_deliveries_with_wrong_or_missing_credentials_are_refused(sandbox_and_receiver):
+    server, receiver = sandbox_and_receiver
+    before = len(receiver.events)
+    employee = server.company("C1001").sorted_employees()[0].employee_id
+    assert server.send_webhook(receiver.url, "employee_change", "C1001", employee_id=employee,
+                               auth=("paylocity", "wrong")) == [401]
+    assert server.send_webhook(receiver.url, "employee_change", "C1001", employee_id=employee) == [401]
+    assert len(receiver.events) == before
