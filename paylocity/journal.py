@@ -31,6 +31,13 @@ The ``det`` convention (API-REFERENCE §4.2, inferred there)
     partner goes on the liability side (the credit account; the debit account of a debit-only rule).
 
 Rules, most specific first: (det, code, cost center) > (det, code) > (code, cost center) > (code).
+Codes, dets and cost centers match case-insensitively, surrounding spaces ignored. The cost center is
+the one ``EmployeePay`` carries (the caller picks the level); analytic "employee" maps it through
+``cost_center_analytics``.
+
+Totals
+    ``totals`` count detail lines by ``det`` (unmapped ones included, ignored ones not, employer-side
+    ones apart), so a memo line that Paylocity does count in ``grossPay`` shows up as a difference.
 
 Rounding
     Amounts are summed unrounded per (account, analytic, partner[, employee]), each sum is rounded
@@ -130,7 +137,7 @@ class JournalLine(NamedTuple):
 class UnmappedCode(NamedTuple):
     det: Optional[str]
     code: Optional[str]
-    cost_center: Optional[str]   # set when the code is mapped for other cost centers only, or a draft rule is
+    cost_center: Optional[str]   # set when only other cost centers are mapped, or from a draft rule's cost center
     amount: Decimal              # exact, unrounded
     employees: int
 

@@ -15,6 +15,16 @@ Routing, first match wins:
 5. any other documented Termination key (names, cost
    centers, work e-mail)                              → Termination
 6. ``companyId`` + ``employeeId`` and nothing known   → Employee Change
+
+De-duplication keys: equal for a re-delivery of the same body, different for any real later event.
+
+* ``payroll_processed:{company}:{processId}``
+* ``new_hire:{company}:{employee}:{hire date}``, ``termination:{company}:{employee}:{termination date}``
+  (``body-{hash}`` instead of the date when the body has none)
+* ``employee_change:{company}:{employee}``: the same for every delivery, on purpose: the body says nothing
+  but "look again", so the Odoo layer merges it into a still-pending refresh of that employee
+* ``time_off_approval:{company}:{employee}:{hash}``: every approval is its own event
+  (hash = SHA-256 of the body with lower-cased, sorted keys)
 """
 import base64
 import binascii
@@ -99,8 +109,7 @@ def classify(body):
     keys = set(fields)
     if keys & _TIME_OFF_KEYS:
         return _time_off(company_id, employee_id, fields)
-    termination_fields = [key for key in keys if _TERMINATION_FIELD.match(key)]
-    if termination_fields:
+    if any(_TERMINATION_FIELD.match(key) for key in keys):
         return _termination(company_id, employee_id, fields)
     if keys & _NEW_HIRE_ONLY_KEYS:
         return _new_hire(company_id, employee_id, fields)
@@ -122,7 +131,7 @@ def _decode_json(raw):
             raise WebhookShapeError("body is not UTF-8") from None
     try:
         return json.loads(raw.lstrip("\ufeff"))
-    except ValueError:
+    except (ValueError, RecursionError):   # RecursionError: absurdly nested arrays
         raise WebhookShapeError("body is not JSON") from None
 
 
