@@ -13,6 +13,7 @@
     'data': [
         'security/paylocity_security.xml',
         'security/ir.model.access.csv',
+        'security/paylocity_employee_security.xml',
         'data/ir_cron_data.xml',
         'wizards/paylocity_webhook_credentials_views.xml',
         'views/paylocity_connection_views.xml',
