@@ -20,11 +20,17 @@ class Request:
 
     @property
     def query(self) -> dict:
-        """Query parameters, last value wins, names lower-cased (ASP.NET binds them case-insensitively)."""
-        return {k.lower(): v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+        """Query parameters as sent (last value wins)."""
+        return {k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
 
     def arg(self, name: str, default=None):
-        return self.query.get(name.lower(), default)
+        """A query parameter by case-insensitive name (ASP.NET binds them that way)."""
+        wanted = name.lower()
+        found = default
+        for key, value in self.query.items():
+            if key.lower() == wanted:
+                found = value
+        return found
 
     def header(self, name: str, default=None):
         return self.headers.get(name.lower(), default)

@@ -32,6 +32,7 @@ def test_employee_list_pages_with_total_count(shared, weblink):
     assert beyond.status_code == 200 and beyond.json() == []
     no_count = api.get("/v2/companies/C1001/employees", params={"includetotalcount": "false"})
     assert "X-Pcty-Total-Count" not in no_count.headers
+    assert len(api.get("/v2/companies/C1001/employees", params={"PageSize": 3}).json()) == 3   # any case
 
 
 @pytest.mark.parametrize("params", [{"pagesize": "0"}, {"pagesize": "x"}, {"pagenumber": "-1"},
