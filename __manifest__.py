@@ -19,6 +19,9 @@
         'views/paylocity_connection_views.xml',
         'views/res_config_settings_views.xml',
         'views/paylocity_menus.xml',
+        'security/paylocity_event_security.xml',
+        'data/ir_cron_events.xml',
+        'views/paylocity_event_views.xml',
     ],
     'demo': [
         'data/paylocity_demo.xml',

@@ -1,0 +1,263 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""The webhook route over real HTTP against Odoo's test server: every answer, what is stored, and when."""
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import patch
+
+import requests
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import config, mute_logger
+
+from .common_events import (
+    WEBHOOK_PASSWORD, EventSetupMixin, basic_auth, employee_change_body, new_hire_body, payroll_body,
+)
+
+QUIET = mute_logger('odoo.addons.paylocity_connector.controllers.webhook')
+
+
+@tagged('post_install', '-at_install')
+class TestWebhookIntake(EventSetupMixin, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_event_fixtures()
+
+    def url(self, connection=None):
+        return '/paylocity/webhook/%s' % (connection or self.connection).sudo().webhook_token
+
+    def post(self, body=None, *, url=None, auth=True, headers=None, data=None):
+        all_headers = {'Content-Type': 'application/json', 'User-Agent': 'Paylocity-Webhooks-Test'}
+        if auth:
+            all_headers['Authorization'] = basic_auth() if auth is True else auth
+        all_headers.update(headers or {})
+        payload = data if data is not None else json.dumps(body).encode()
+        return self.url_open(url or self.url(), data=payload, headers=all_headers, method='POST')
+
+    def events(self, connection=None):
+        return self.env['paylocity.event'].search(
+            [('connection_id', '=', (connection or self.connection).id)], order='id')
+
+    def assert_rejected(self, response, status, reason_part, remote_addr='127.0.0.1'):
+        self.assertEqual(response.status_code, status)
+        self.assertIn(reason_part, response.json()['error'])
+        event = self.events()[-1:]
+        self.assertRecordValues(event, [{'state': 'rejected', 'http_status': status, 'remote_addr': remote_addr}])
+        self.assertIn(reason_part, event.reject_reason)
+        self.assertFalse(event.sudo().payload, "a refused body is never kept")
+        self.assertFalse(event.attempt_ids)
+        return event
+
+    # === ACCEPTED === #
+    def test_valid_delivery_is_stored_then_answered(self):
+        body = new_hire_body('E100')
+        raw = json.dumps(body).encode()
+        response = self.post(data=raw)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {'status': 'received'})
+        event = self.events()
+        self.assertRecordValues(event, [{
+            'state': 'received', 'source': 'webhook', 'event_type': 'new_hire', 'http_status': 200,
+            'paylocity_company_id': 'W1001', 'paylocity_employee_id': 'E100', 'remote_addr': '127.0.0.1',
+            'dedup_key': 'new_hire:W1001:E100:2026-01-05', 'company_id': self.company_a.id,
+            'payload_size': len(raw), 'attempt_count': 0,
+        }])
+        self.assertEqual(event.sudo().payload, raw.decode())
+        headers = json.loads(event.request_headers)
+        self.assertEqual(headers['User-Agent'], 'Paylocity-Webhooks-Test')
+        self.assertNotIn('Authorization', headers)
+        self.assertFalse(event.attempt_ids, "nothing is processed during the request")
+        cron = self.env.ref('paylocity_connector.ir_cron_paylocity_event_process')
+        self.assertTrue(self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)]),
+                        "intake wakes the processor")
+
+    def test_nothing_is_processed_before_it_is_stored(self):
+        seen = []
+
+        def handler(event):
+            # What the database holds when the handler starts, read with plain SQL.
+            self.env.cr.execute("SELECT state, payload, http_status FROM paylocity_event WHERE id = %s", [event.id])
+            seen.append(self.env.cr.fetchone())
+            self.env.cr.execute("SELECT outcome FROM paylocity_event_attempt WHERE event_id = %s", [event.id])
+            seen.append(self.env.cr.fetchall())
+        self.patch_handler('new_hire', handler)
+        raw = json.dumps(new_hire_body('E101')).encode()
+        response = self.post(data=raw)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(seen, [], "the handler has not run when the delivery is acknowledged")
+        event = self.events()
+        self.assertEqual(event.state, 'received')
+        self.process()
+        self.assertEqual(seen, [('processing', raw.decode(), 200), [('running',)]])
+        self.assertEqual(event.state, 'done')
+
+    def test_chunked_body_within_limit_is_accepted(self):
+        raw = json.dumps(new_hire_body('E102')).encode()
+        response = self.post(data=iter([raw[:10], raw[10:]]))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.events().sudo().payload, raw.decode())
+
+    # === DUPLICATES === #
+    def test_duplicate_within_window_is_recorded_and_processed_once(self):
+        calls = self.record_calls('payroll_processed')
+        first = self.post(payroll_body('2026011601'))
+        second = self.post(payroll_body('2026011601'))
+        self.assertEqual((first.status_code, second.status_code), (200, 200))
+        self.assertEqual(second.json(), {'status': 'duplicate'})
+        original, duplicate = self.events()
+        self.assertRecordValues(duplicate, [{'state': 'duplicate', 'duplicate_of_id': original.id,
+                                             'dedup_key': original.dedup_key}])
+        self.process()
+        self.assertEqual(calls, [original.id])
+        self.assertEqual(duplicate.state, 'duplicate')
+        # A re-send after the processing is still a duplicate within the window...
+        self.assertEqual(self.post(payroll_body('2026011601')).json(), {'status': 'duplicate'})
+        # ...but the same key once the window has passed is a new delivery.
+        self.env.cr.execute("UPDATE paylocity_event SET received_at = received_at - interval '25 hours'")
+        self.env.invalidate_all()
+        self.assertEqual(self.post(payroll_body('2026011601')).json(), {'status': 'received'})
+        self.process()
+        self.assertEqual(len(calls), 2)
+
+    def test_window_is_configurable(self):
+        self.connection.sudo().webhook_dedup_hours = 0
+        self.post(payroll_body('2026011601'))
+        self.assertEqual(self.post(payroll_body('2026011601')).json(), {'status': 'received'})
+
+    def test_employee_change_burst_merges_into_one_pending_refresh(self):
+        calls = self.record_calls('employee_change')
+        statuses = [self.post(employee_change_body('E7')).json()['status'] for _i in range(5)]
+        self.assertEqual(statuses, ['received'] + ['duplicate'] * 4)
+        pending = self.events().filtered(lambda e: e.state == 'received')
+        self.assertEqual(self.events().filtered(lambda e: e.state == 'duplicate').duplicate_of_id, pending)
+        # Once the refresh has started, a new change is not merged: the refresh may already have read Paylocity.
+        claimed = self.env['paylocity.event']._claim_batch(10)
+        self.assertEqual(claimed, pending)
+        self.assertEqual(self.post(employee_change_body('E7')).json(), {'status': 'received'})
+        for event in claimed:
+            event._process_claimed()
+        self.process()
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(calls[0], pending.id)
+        # Another employee's change is its own event.
+        self.assertEqual(self.post(employee_change_body('E8')).json(), {'status': 'received'})
+
+    def test_parallel_deliveries_with_duplicates(self):
+        calls = self.record_calls('new_hire')
+        distinct = [new_hire_body('P%02d' % i) for i in range(30)]
+        bodies = distinct + [distinct[i % 30] for i in range(0, 60, 3)]   # 20 duplicates among them
+        random.Random(4).shuffle(bodies)
+        url = self.base_url() + self.url()
+        headers = {'Content-Type': 'application/json', 'Authorization': basic_auth()}
+
+        def send(body):
+            return requests.post(url, data=json.dumps(body), headers=headers, timeout=60).status_code
+
+        with self.allow_requests(all_requests=True), ThreadPoolExecutor(max_workers=10) as pool:
+            statuses = list(pool.map(send, bodies))
+        self.env.invalidate_all()
+        self.assertEqual(statuses, [200] * 50)
+        events = self.events()
+        self.assertEqual(len(events), 50, "every delivery is stored")
+        received = events.filtered(lambda e: e.state == 'received')
+        self.assertEqual(len(received), 30)
+        self.assertEqual(len(events.filtered(lambda e: e.state == 'duplicate')), 20)
+        self.assertEqual(set(received.mapped('dedup_key')), set(events.mapped('dedup_key')))
+        self.process()
+        self.assertEqual(sorted(calls), sorted(received.ids), "each distinct event processed exactly once")
+        self.assertEqual(set(received.mapped('state')), {'done'})
+
+    # === REFUSED === #
+    def test_unknown_or_archived_token_is_404_and_not_recorded(self):
+        before = self.env['paylocity.event'].search_count([])
+        with QUIET:
+            response = self.post(new_hire_body(), url='/paylocity/webhook/%s' % ('x' * 32))
+            self.assertEqual(response.status_code, 404)
+            self.connection.active = False
+            response = self.post(new_hire_body())
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(self.env['paylocity.event'].search_count([]), before)
+
+    def test_body_over_the_limit_is_413(self):
+        big = json.dumps(dict(new_hire_body(), padding='x' * 5000)).encode()
+        with QUIET:
+            response = self.post(data=big)
+        event = self.assert_rejected(response, 413, 'larger than 4096 bytes')
+        self.assertEqual(event.payload_size, len(big))
+
+    def test_chunked_body_over_the_limit_is_413(self):
+        big = json.dumps(dict(new_hire_body(), padding='x' * 5000)).encode()
+        with QUIET:
+            response = self.post(data=iter([big[:3000], big[3000:]]))
+        self.assert_rejected(response, 413, 'larger than 4096 bytes')
+
+    def test_missing_or_wrong_basic_auth_is_401(self):
+        with QUIET:
+            missing = self.post(new_hire_body(), auth=False)
+        self.assertIn('Basic', missing.headers['WWW-Authenticate'])
+        self.assert_rejected(missing, 401, 'Basic auth')
+        with QUIET:
+            wrong = self.post(new_hire_body(), auth=basic_auth(password='not-the-password'))
+        self.assertIn('Basic', wrong.headers['WWW-Authenticate'])
+        event = self.assert_rejected(wrong, 401, 'Basic auth')
+        stored = json.dumps(event.sudo().read()[0], default=str)
+        self.assertNotIn('not-the-password', stored)
+        self.assertNotIn(WEBHOOK_PASSWORD, stored)
+        self.assertNotIn('Authorization', stored)
+
+    def test_sender_outside_the_allow_list_is_403(self):
+        self.connection.sudo().webhook_allowed_networks = '198.245.157.0/24'
+        with QUIET:
+            response = self.post(new_hire_body())
+        self.assert_rejected(response, 403, 'sender address')
+        # Outside proxy mode a forwarding header proves nothing.
+        with QUIET:
+            response = self.post(new_hire_body(), headers={'X-Forwarded-For': '198.245.157.10'})
+        self.assert_rejected(response, 403, 'sender address')
+
+    def test_proxy_mode_takes_the_sender_from_the_proxy_header(self):
+        self.connection.sudo().webhook_allowed_networks = '198.245.157.0/24'
+        with patch.dict(config.options, {'proxy_mode': True}):
+            # The way Odoo expects its proxy (ProxyFix, X-Forwarded-Host present)...
+            response = self.post(new_hire_body('E1'), headers={
+                'X-Forwarded-For': '198.245.157.10', 'X-Forwarded-Host': '127.0.0.1', 'X-Forwarded-Proto': 'http'})
+            self.assertEqual(response.status_code, 200)
+            # ...and a proxy that only sets X-Forwarded-For.
+            response = self.post(new_hire_body('E2'), headers={'X-Forwarded-For': '198.245.157.11'})
+            self.assertEqual(response.status_code, 200)
+            # Only the hop the proxy added counts, not what the client claimed before it.
+            with QUIET:
+                response = self.post(new_hire_body('E3'), headers={'X-Forwarded-For': '198.245.157.12, 10.1.2.3'})
+        self.assertEqual(self.events().mapped('remote_addr'), ['198.245.157.10', '198.245.157.11', '10.1.2.3'])
+        self.assert_rejected(response, 403, 'sender address', remote_addr='10.1.2.3')
+
+    def test_not_json_or_unknown_shape_is_400_with_a_short_reason(self):
+        with QUIET:
+            response = self.post(data=b'{"companyId": "W1001", ')
+        self.assert_rejected(response, 400, 'not JSON')
+        with QUIET:
+            response = self.post(data=b'[1, 2]')
+        self.assert_rejected(response, 400, 'not a JSON object')
+        with QUIET:
+            response = self.post({'companyId': 'W1001', 'something': 'else'})
+        self.assert_rejected(response, 400, 'employeeId missing')
+        with QUIET:
+            response = self.post({'companyId': 'W1001', 'processId': '20261301xx'})
+        self.assert_rejected(response, 400, 'processId')
+
+    def test_body_for_another_company_is_403(self):
+        with QUIET:
+            response = self.post(new_hire_body('E9', company='W2002'))
+        event = self.assert_rejected(response, 403, "companyId is not this connection's company")
+        self.assertRecordValues(event, [{'event_type': 'new_hire', 'paylocity_company_id': 'W2002'}])
+        self.assertFalse(self.events(self.connection_b), "nothing reaches the other company's connection")
+
+    def test_refusals_are_visible_to_administrators_by_day(self):
+        with QUIET:
+            self.post(new_hire_body(), auth=False)
+        groups = self.env['paylocity.event'].with_user(self.admin_user)._read_group(
+            [('state', '=', 'rejected')], ['received_at:day', 'connection_id'], ['__count'])
+        self.assertEqual(groups[0][1], self.connection)
+        self.assertEqual(groups[0][2], 1)
