@@ -9,6 +9,25 @@ from typing import Optional
 from urllib.parse import parse_qs
 
 
+class Query(dict):
+    """Query parameters as sent; lookups ignore case (ASP.NET binds parameter names case-insensitively)."""
+
+    def _key(self, name):
+        if dict.__contains__(self, name):
+            return name
+        wanted = str(name).lower()
+        return next((k for k in reversed(list(self)) if k.lower() == wanted), name)
+
+    def __getitem__(self, name):
+        return dict.__getitem__(self, self._key(name))
+
+    def __contains__(self, name):
+        return dict.__contains__(self, self._key(name))
+
+    def get(self, name, default=None):
+        return dict.get(self, self._key(name), default)
+
+
 @dataclass
 class Request:
     method: str
@@ -19,18 +38,12 @@ class Request:
     client: str = "127.0.0.1"
 
     @property
-    def query(self) -> dict:
-        """Query parameters as sent (last value wins)."""
-        return {k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+    def query(self) -> Query:
+        """Query parameters as sent (last value wins), looked up case-insensitively."""
+        return Query((k, v[-1]) for k, v in parse_qs(self.query_string, keep_blank_values=True).items())
 
     def arg(self, name: str, default=None):
-        """A query parameter by case-insensitive name (ASP.NET binds them that way)."""
-        wanted = name.lower()
-        found = default
-        for key, value in self.query.items():
-            if key.lower() == wanted:
-                found = value
-        return found
+        return self.query.get(name, default)
 
     def header(self, name: str, default=None):
         return self.headers.get(name.lower(), default)

@@ -118,6 +118,7 @@ def test_calls_are_recorded_for_assertions(fresh, weblink):
         ("GET", "/api" + LIST, 200), ("GET", "/api/v2/companies/C1001/employees/424242", 404),
         ("GET", "/api/v2/companies/C1002/employees", 403)]
     assert calls[0].query == {"pagesize": "5"} and calls[0].family == "weblink"
+    assert calls[0].query.get("PageSize") == "5" and "PAGESIZE" in calls[0].query   # names match in any case
     assert calls[0].client_id == fresh.credentials("C1001").weblink_client_id
     assert calls[0].at <= calls[1].at <= calls[2].at
     assert fresh.count() == 3 and fresh.count(status=404) == 1 and fresh.count(path="C1002") == 1
