@@ -186,11 +186,16 @@ class Transport:
                         call.limiter.hold(retry_after if retry_after is not None else policy.base_delay)
 
             elapsed = self._clock() - started
-            if not failure.retryable or attempt >= policy.max_attempts:
-                raise self._exhausted(failure, call, attempt, elapsed, status, retry_after)
             delay = retry_after if retry_after is not None else policy.backoff(attempt, self._rng)
-            if elapsed + delay > policy.max_total:
-                raise self._exhausted(failure, call, attempt, elapsed, status, retry_after, out_of_time=True)
+            out_of_time = elapsed + delay > policy.max_total
+            if not failure.retryable or attempt >= policy.max_attempts or out_of_time:
+                _logger.warning("paylocity %s %s -> %s (attempt %d/%d), giving up",
+                                call.method, call.template, status or failure.kind, attempt, policy.max_attempts)
+                if response is not None:
+                    response.close()
+                raise self._exhausted(failure, call, attempt, elapsed, status, retry_after,
+                                      out_of_time=out_of_time and failure.retryable
+                                      and attempt < policy.max_attempts)
             _logger.warning("paylocity %s %s -> %s (attempt %d/%d), retrying in %.2f s",
                             call.method, call.template, status or failure.kind, attempt, policy.max_attempts, delay)
             if response is not None:
