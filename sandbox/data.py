@@ -567,10 +567,7 @@ def generate_company(company_id: str, index: int, seed, employees: int, today: d
 
     # A few recent hires that no historical run has paid yet (the newest employees).
     for eid in plain[-2:] if len(plain) > 10 else []:
-        company.employees[eid].history[0] = StatusEvent(today - dt.timedelta(days=rng.randint(1, 6)), "A",
-                                                        "New Hire")
-        company.employees[eid].rate_effective_date = company.employees[eid].hire_date
-        company.employees[eid].position_effective_date = company.employees[eid].hire_date
+        _set_hire_date(company.employees[eid], today - dt.timedelta(days=rng.randint(1, 6)))
     candidates = [e for e in plain[:-2]] if len(plain) > 10 else list(plain)
     rng.shuffle(candidates)
     _assign_special_statuses(company, rng, candidates, employees, first_begin, last_begin, last_end)
@@ -613,7 +610,7 @@ def _assign_special_statuses(company, rng, candidates, employees, first_begin, l
 
     final = take()   # terminated inside the latest regular period: paid a final check
     if final:
-        final.history[0] = StatusEvent(min(final.hire_date, last_begin - dt.timedelta(days=200)), "A", "New Hire")
+        _set_hire_date(final, min(final.hire_date, last_begin - dt.timedelta(days=200)))
         final.history.append(StatusEvent(last_end - dt.timedelta(days=3), "T", "Resigned - Relocation"))
         final.eligible_for_rehire = True
     rehired = take()
@@ -629,7 +626,7 @@ def _assign_special_statuses(company, rng, candidates, employees, first_begin, l
     on_leave = take()
     if on_leave:
         start = last_begin - dt.timedelta(days=1)   # paid in earlier runs, not in the latest
-        on_leave.history[0] = StatusEvent(min(on_leave.hire_date, start - dt.timedelta(days=300)), "A", "New Hire")
+        _set_hire_date(on_leave, min(on_leave.hire_date, start - dt.timedelta(days=300)))
         on_leave.history.append(StatusEvent(start, "L", "Medical Leave"))
     for _ in range(max(1, employees * 8 // 100) if employees >= 10 else 0):
         emp = take()
@@ -638,7 +635,7 @@ def _assign_special_statuses(company, rng, candidates, employees, first_begin, l
         earliest = emp.hire_date + dt.timedelta(days=30)
         latest = first_begin - dt.timedelta(days=1)
         if earliest >= latest:
-            emp.history[0] = StatusEvent(latest - dt.timedelta(days=400), "A", "New Hire")
+            _set_hire_date(emp, latest - dt.timedelta(days=400))
             earliest = emp.hire_date + dt.timedelta(days=30)
         day = earliest + dt.timedelta(days=rng.randint(0, (latest - earliest).days))
         emp.history.append(StatusEvent(day, "T", rng.choice(TERMINATION_REASONS)))
@@ -647,7 +644,13 @@ def _assign_special_statuses(company, rng, candidates, employees, first_begin, l
         emp.work_mobile_phone = None
     for emp in company.employees.values():
         if emp.hire_date > today:
-            emp.history[0] = StatusEvent(today, "A", "New Hire")
+            _set_hire_date(emp, today)
+
+
+def _set_hire_date(emp: Employee, day: dt.date) -> None:
+    emp.history[0] = StatusEvent(day, "A", "New Hire")
+    emp.rate_effective_date = day
+    emp.position_effective_date = day
 
 
 def _assign_future_raises(company, rng):
