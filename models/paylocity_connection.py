@@ -210,7 +210,7 @@ class PaylocityConnection(models.Model):
             value = (connection[input_field] or '').strip()
             if value:  # an empty input means "keep the stored secret"
                 connection._set_secret(family, value)
-                connection.message_post(body=self.env._("The %(api)s client secret was replaced.",
+                connection.message_post(body=self.env._("The %(api)s client secret was updated.",
                                                         api=FAMILY_LABELS[family]))
         # The written value sits in the cache; drop it so that the read-back after saving (web_save) is empty.
         self.invalidate_recordset([input_field])
@@ -363,9 +363,12 @@ class PaylocityConnection(models.Model):
         if not any(credentials.values()):
             raise UserError(self.env._("Enter a WebLink or a NextGen client ID and secret first."))
         timeout = float(self.sudo().request_timeout or 30)
-        # One quick retry at most: an administrator is waiting for the answer.
-        client = self._get_client(retry=RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=1.0,
-                                                    max_total=2 * timeout + 5))
+        try:
+            # One quick retry at most: an administrator is waiting for the answer.
+            client = self._get_client(retry=RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=1.0,
+                                                        max_total=2 * timeout + 5))
+        except errors.ConfigurationError as exc:
+            raise UserError(str(exc)) from None
         results = []
         try:
             for family, label in FAMILY_LABELS.items():

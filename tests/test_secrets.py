@@ -41,7 +41,7 @@ class TestSecretsAtRest(PaylocityCase):
         self.assertFalse(values['nextgen_client_secret'])
         self.assertTrue(values['weblink_secret_set'])
         self.assertTrue(values['nextgen_secret_set'])
-        self.assertIn('client secret was replaced', connection.sudo().message_ids[0].body)
+        self.assertIn('client secret was updated', connection.sudo().message_ids[0].body)
 
     def test_empty_input_keeps_the_stored_secret(self):
         before = self.raw_row(self.connection)['weblink_secret_encrypted']
