@@ -208,9 +208,10 @@ def read_body(srv, req: Request):
         body = req.json()
     except (ValueError, UnicodeDecodeError):
         return None, False, weblink_error(400, "The request body is not valid JSON.", "", "$")
-    if isinstance(body, dict) and "secureContent" in body:
+    envelope_key = next((k for k in body if k.lower() == "securecontent"), None) if isinstance(body, dict) else None
+    if envelope_key:    # Paylocity's own text spells it both "secureContent" and "securecontent"
         try:
-            return decrypt_secure_content(body["secureContent"], srv.private_key), True, None
+            return decrypt_secure_content(body[envelope_key], srv.private_key), True, None
         except SecureContentError as exc:
             return None, True, weblink_error(400, str(exc), "secureContent", "secureContent")
     return body, False, None

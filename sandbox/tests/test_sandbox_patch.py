@@ -30,6 +30,9 @@ def test_secure_content_patch_is_decrypted_to_the_original_json(fresh, weblink):
     assert (employee_id, decrypted, was_encrypted) == ("1005", body, True)
     got = _employee(api, "1005")
     assert got["workAddress"]["emailAddress"] == "ünïcode.ok@c1001.example.com" and got["preferredName"] == "Zed"
+    lower = {"securecontent": encrypt({"preferredName": "Zee"}, fresh.public_key_pem)["secureContent"]}
+    assert api.patch("/v2/companies/C1001/employees/1005", json=lower).status_code == 200
+    assert fresh.patches[-1] == ("1005", {"preferredName": "Zee"}, True)
 
 
 def test_public_key_xml_carries_the_same_key(fresh):
