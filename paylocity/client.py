@@ -4,7 +4,6 @@ Each call: rate-limit slot → bearer token (cached) → request with bounded re
 one more try → status mapped to ``paylocity.errors`` → JSON (floats as ``Decimal``) → pydantic models.
 """
 import datetime
-import logging
 import re
 from decimal import Decimal
 from urllib.parse import quote
@@ -34,8 +33,6 @@ from .secure_content import encrypt_payload, load_public_key
 from .transport import Call, RetryPolicy, Transport, decode_json, raise_for_status
 
 __all__ = ["PaylocityClient", "RetryPolicy", "Credentials", "CODE_RESOURCES"]
-
-_logger = logging.getLogger(__name__)
 
 CODE_RESOURCES = ("costcenter1", "costcenter2", "costcenter3", "earnings", "deductions", "taxes", "positions",
                   "paygrade")
@@ -126,7 +123,7 @@ class PaylocityClient:
         response, call = self._request(WEBLINK, "GET", WL_EMPLOYEES, {},
                                        params={"pagesize": 1, "pagenumber": 0, "includetotalcount": "true"})
         raise_for_status(response, call, FAMILY_NAMES[WEBLINK])
-        items = _as_list(decode_json(response, call), call)
+        items = _as_list(decode_json(response, call), call.label)
         total = _total_count(response)
         return {"family": WEBLINK, "employee_count": total if total is not None else len(items)}
 
@@ -151,6 +148,8 @@ class PaylocityClient:
     def iter_nextgen_employees(self, include=("info", "position", "status", "payRate"), active_only=False,
                                page_size=NEXTGEN_MAX_EMPLOYEE_PAGE):
         """NextGen coreHr batch: yields ``NextGenEmployee`` page by page, following ``nextToken``."""
+        if isinstance(include, str):
+            include = tuple(part.strip() for part in include.split(",") if part.strip())
         unknown = [part for part in include if part not in NEXTGEN_EMPLOYEE_INCLUDES]
         if unknown:
             raise ValueError("unknown include value(s) %s; allowed: %s" % (unknown, NEXTGEN_EMPLOYEE_INCLUDES))
@@ -375,8 +374,7 @@ def _as_list(data, label):
         lists = [value for value in data.values() if isinstance(value, list)]
         if len(lists) == 1:
             return lists[0]
-    raise BadResponse("Paylocity's answer to %s is not the documented list (got %s)."
-                      % (getattr(label, "label", label), type(data).__name__))
+    raise BadResponse("Paylocity's answer to %s is not the documented list (got %s)." % (label, type(data).__name__))
 
 
 def _shape_error(label, exc):

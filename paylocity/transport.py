@@ -221,8 +221,8 @@ class Transport:
         Rule: the 403 carries a rate-limit hint (a ``Retry-After`` or ``X-RateLimit-*`` header, or a body that
         talks about rate limits / too many requests / quota), OR it arrives in a burst (at least half the
         limiter's per-second capacity started in the last two seconds) on an endpoint that already answered
-        2xx to this client, so the credentials evidently have the permission. Any other 403 is a permission error and is
-        raised at once: retrying a real "no permission" would only delay the administrator's fix.
+        2xx to this client, so the credentials evidently have the permission. Any other 403 is a permission
+        error and is raised at once: retrying a real "no permission" would only delay the administrator's fix.
         """
         headers = response.headers
         if "Retry-After" in headers or any(k.lower().startswith("x-ratelimit") for k in headers):
@@ -257,7 +257,7 @@ class Transport:
         tries = "%d attempt%s in %.1f s" % (attempts, "" if attempts == 1 else "s", elapsed)
         if out_of_time:
             tries += ", retry time budget of %.0f s used up" % self.retry.max_total
-        if not failure.retryable and attempts == 1 and failure.kind in ("server", "timeout", "connection"):
+        if not failure.retryable and failure.kind in ("server", "timeout", "connection"):
             tries += "; not repeated because Paylocity may already have applied it"
         host = urlsplit(call.url).hostname or "?"
         if failure.kind == "config":
