@@ -286,6 +286,7 @@ class NextGenEmployee(PaylocityModel):
 
     id: Text
     company_id: Text = None
+    relationship_id: Text = None
     status: Text = None
     status_type: Text = None
     current_status: NextGenStatus = Field(default_factory=NextGenStatus)
@@ -320,6 +321,7 @@ class NextGenEmployee(PaylocityModel):
             supervisor_id=self.info.supervisor,
             supervisor_company_id=self.info.supervisor_co,
             pay_grade=self.current_pay_rate.pay_grade,
+            relationship_id=self.relationship_id,
         )
 
 
@@ -372,6 +374,7 @@ class EmployeeRecord(BaseModel):
     supervisor_id: Optional[str] = None
     supervisor_company_id: Optional[str] = None
     pay_grade: Optional[str] = None
+    relationship_id: Optional[str] = None    # NextGen: one person across the companies of a set
 
     @property
     def display_name(self):
