@@ -44,6 +44,8 @@ HOST_FIELDS = {
     'nextgen_token': 'nextgen_token_url',
 }
 LOCAL_HOSTS = ('127.0.0.1', 'localhost', '::1')
+# Fields that decide which tokens are valid (secrets clear the cache when they are set).
+TOKEN_SCOPE_FIELDS = {'environment', 'weblink_client_id', 'nextgen_client_id', *HOST_FIELDS.values()}
 
 
 def hash_webhook_password(password):
@@ -275,7 +277,10 @@ class PaylocityConnection(models.Model):
     def write(self, vals):
         if vals.get('paylocity_company_id'):
             vals['paylocity_company_id'] = vals['paylocity_company_id'].strip()
-        return super().write(vals)
+        result = super().write(vals)
+        if TOKEN_SCOPE_FIELDS.intersection(vals):
+            self._clear_token_cache()   # tokens of the old hosts or client ids are of no further use
+        return result
 
     # === SECRETS === #
     def _set_secret(self, family, plaintext):

@@ -80,8 +80,19 @@ class TestSecretsAtRest(PaylocityCase):
     def test_new_secret_drops_cached_tokens(self):
         self.connection.with_user(self.admin_user).action_test_connection()
         self.connection.with_user(self.admin_user).write({'weblink_client_secret': 'rotated-secret'})
+        self.assertEqual(self.cached_token_count(), 0)
+
+    def test_new_environment_drops_cached_tokens(self):
+        self.connection.with_user(self.admin_user).action_test_connection()
+        self.assertEqual(self.cached_token_count(), 2)
+        self.connection.with_user(self.admin_user).write({'name': 'renamed'})
+        self.assertEqual(self.cached_token_count(), 2, "an unrelated change keeps them")
+        self.connection.with_user(self.admin_user).write({'nextgen_token_url': 'http://127.0.0.1:1/token'})
+        self.assertEqual(self.cached_token_count(), 0)
+
+    def cached_token_count(self):
         self.env.cr.execute('SELECT count(*) FROM paylocity_token WHERE connection_id = %s', (self.connection.id,))
-        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        return self.env.cr.fetchone()[0]
 
 
 @tagged('post_install', '-at_install')
