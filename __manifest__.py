@@ -22,6 +22,10 @@
         'security/paylocity_event_security.xml',
         'data/ir_cron_events.xml',
         'views/paylocity_event_views.xml',
+        'data/ir_cron_employees.xml',
+        'views/paylocity_code_views.xml',
+        'views/paylocity_employee_views.xml',
+        'views/hr_employee_views.xml',
     ],
     'demo': [
         'data/paylocity_demo.xml',

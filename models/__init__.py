@@ -6,5 +6,8 @@ from . import paylocity_employee
 from . import paylocity_connection_webhook
 from . import paylocity_event
 from . import paylocity_event_attempt
+from . import paylocity_connection_sync
+from . import paylocity_event_employee
+from . import hr_employee
 from . import paylocity_token
 from . import res_config_settings

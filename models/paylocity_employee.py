@@ -1,7 +1,35 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""Employee bindings and the sync engine that applies Paylocity entries to Odoo's directory.
+
+One engine for every path: webhook handlers pass one entry, the reconciliation poll passes chunks. An entry
+whose hash equals the binding's, on an employee nobody edited in Odoo since, is skipped without a write.
+"""
+import logging
+from collections import namedtuple
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 
+from ..paylocity import directory
+
+_logger = logging.getLogger(__name__)
+
+ADMIN = 'paylocity_connector.group_paylocity_admin'
 STATUS_TYPES = [('A', 'Active'), ('L', 'Leave of absence'), ('T', 'Terminated')]
+
+# Binding field that records each aligned code type, to find the employees an alignment change concerns.
+CODE_BINDING_FIELDS = {
+    'costcenter1': 'cost_center1',
+    'costcenter2': 'cost_center2',
+    'costcenter3': 'cost_center3',
+    'position': 'position_code',
+    'work_location': 'work_location_code',
+}
+M2O_FIELDS = ('department_id', 'job_id', 'work_location_id', 'parent_id')
+
+Outcome = namedtuple('Outcome', 'action binding message error')
 
 
 class PaylocityEmployee(models.Model):
@@ -24,27 +52,39 @@ class PaylocityEmployee(models.Model):
     employee_id = fields.Many2one(
         'hr.employee', string='Employee', required=True, ondelete='restrict', index=True, check_company=True,
         context={'active_test': False})
-    active = fields.Boolean(related='employee_id.active', string='Employee active')
-    status_code = fields.Char(readonly=True, help="Paylocity's employee status code (A, L, T, ...).")
+    # Not named ``active``: that would make every search of bindings skip those of archived employees.
+    employee_active = fields.Boolean(related='employee_id.active', string='Employee active')
+    status_code = fields.Char(readonly=True, help="Paylocity's employee status code (A, L, T, XT, ...).")
     status_type = fields.Selection(STATUS_TYPES, string='Status', readonly=True, index=True)
+    status_reason = fields.Char(readonly=True, help="Paylocity's reason for the current status.")
     hire_date = fields.Date(readonly=True)
     rehire_date = fields.Date(readonly=True)
     termination_date = fields.Date(readonly=True)
+    employee_type_code = fields.Char('Paylocity employee type', readonly=True)
     cost_center1 = fields.Char('Cost center 1', readonly=True)
     cost_center2 = fields.Char('Cost center 2', readonly=True)
     cost_center3 = fields.Char('Cost center 3', readonly=True)
     position_code = fields.Char(readonly=True)
     work_location_code = fields.Char(readonly=True)
     supervisor_id = fields.Char('Supervisor (Paylocity ID)', readonly=True)
-    last_sync = fields.Datetime(readonly=True, help="When Paylocity's record was last read for this employee.")
+    relationship_id = fields.Char(
+        'Paylocity person', readonly=True, index='btree_not_null',
+        help="NextGen's relationship id: the same person across the companies of a Paylocity company set.")
+    last_sync = fields.Datetime(readonly=True, help="When Paylocity's record was last applied to this employee.")
     payload_hash = fields.Char(
         readonly=True, copy=False,
         help="Hash of the synced fields at the last sync: an unchanged hash means nothing to write.")
+    paylocity_values = fields.Json(
+        readonly=True, copy=False, groups=ADMIN,
+        help="The Odoo values Paylocity gave at the last sync: tells an Odoo edit from a Paylocity change, and "
+             "which Odoo-owned values still have to be sent to Paylocity.")
+    sync_warning = fields.Char(readonly=True, help="What the last sync could not apply (e.g. an unknown code).")
     # A transfer: the same person in another Paylocity company (another connection, another Odoo company).
     transfer_of_id = fields.Many2one(
         'paylocity.employee', string='Transferred from', readonly=True, ondelete='set null', index='btree_not_null',
         help="The binding of this person in the Paylocity company they came from.")
     transfer_ids = fields.One2many('paylocity.employee', 'transfer_of_id', string='Transferred to', readonly=True)
+    event_ids = fields.One2many('paylocity.event', compute='_compute_event_ids', string='Events')
 
     _paylocity_employee_uniq = models.Constraint(
         'UNIQUE (connection_id, paylocity_employee_id)',
@@ -57,3 +97,445 @@ class PaylocityEmployee(models.Model):
     def _compute_display_name(self):
         for binding in self:
             binding.display_name = '%s (%s)' % (binding.employee_id.name or '', binding.paylocity_employee_id)
+
+    def _compute_event_ids(self):
+        Event = self.env['paylocity.event']
+        for binding in self:
+            binding.event_ids = Event.search([
+                ('connection_id', '=', binding.connection_id.id),
+                ('paylocity_employee_id', '=', binding.paylocity_employee_id)]) if binding.id else Event
+
+    # === HELPERS FOR PAYROLL === #
+    def _get_cost_center(self, level):
+        """Cost center code of level 1, 2 or 3."""
+        self.ensure_one()
+        return self['cost_center%d' % int(level)] if str(level) in ('1', '2', '3') else False
+
+    def _get_analytic_account(self):
+        """The analytic account of this employee's cost center at the connection's analytic level (or empty)."""
+        self.ensure_one()
+        connection = self.connection_id.sudo()
+        level = connection.analytic_level
+        code = self._get_cost_center(level) if level else False
+        if not code:
+            return self.env['account.analytic.account']
+        return self.env['paylocity.code'].sudo().search([
+            ('connection_id', '=', connection.id), ('code_type', '=', 'costcenter%s' % level), ('code', '=', code),
+        ], limit=1).analytic_account_id
+
+    # === SYNC ENGINE === #
+    @api.model
+    def _sync_entries(self, connection, entries, origin='poll', isolate=True):
+        """Apply ``directory.Entry`` items of ``connection`` to Odoo. Returns ``{paylocity id: Outcome}``.
+
+        ``isolate``: each entry in its own savepoint, a failure becomes an Outcome with ``error`` (the poll);
+        otherwise failures propagate (an event handler, whose spine rolls back and retries).
+        """
+        connection = connection.sudo()
+        run = _SyncRun(self.sudo().with_context(active_test=False, mail_create_nosubscribe=True),
+                       connection, origin)
+        entries = [entry for entry in entries if entry.employee_id]
+        bindings = run.Binding.search([
+            ('connection_id', '=', connection.id),
+            ('paylocity_employee_id', 'in', [entry.employee_id for entry in entries]),
+        ])
+        by_id = {binding.paylocity_employee_id: binding for binding in bindings}
+        todo = []
+        outcomes = {}
+        for entry in entries:
+            binding = by_id.get(entry.employee_id)
+            digest = directory.entry_hash(entry, run.salt)
+            if binding and binding.payload_hash == digest and not binding._edited_in_odoo():
+                outcomes[entry.employee_id] = Outcome('unchanged', binding, "No change.", None)
+            else:
+                todo.append((entry, binding, digest))
+        if not todo:
+            return outcomes
+        run.prepare([entry for entry, _binding, _digest in todo])
+        for entry, binding, digest in todo:
+            if not isolate:
+                outcomes[entry.employee_id] = run.apply(entry, binding, digest)
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    outcomes[entry.employee_id] = run.apply(entry, binding, digest)
+            except Exception as exc:  # noqa: BLE001 - one employee's failure must not stop the others
+                _logger.info("Paylocity employee sync of connection %s: employee %s failed (%s)",
+                             connection.id, entry.employee_id, type(exc).__name__)
+                outcomes[entry.employee_id] = Outcome('failed', by_id.get(entry.employee_id), None, exc)
+        run.link_new_managers()
+        return outcomes
+
+    def _edited_in_odoo(self):
+        """Whether the employee (or its current version) was written after this binding's last sync."""
+        self.ensure_one()
+        if not self.last_sync:
+            return True
+        # write_date keeps microseconds, last_sync does not: compare whole seconds (both come from the
+        # transaction clock, so the sync's own writes carry its second and do not count as edits).
+        employee = self.employee_id
+        stamps = (employee.write_date, employee.current_version_id.write_date)
+        return any(stamp and stamp.replace(microsecond=0) > self.last_sync for stamp in stamps)
+
+    @api.model
+    def _invalidate_codes(self, connection, code_type, codes):
+        """Forget the hashes of the bindings using ``codes``: their next sync compares every field again."""
+        field_name = CODE_BINDING_FIELDS.get(code_type)
+        if not field_name or not codes:
+            return 0
+        bindings = self.sudo().search([('connection_id', '=', connection.id), (field_name, 'in', list(codes)),
+                                       ('payload_hash', '!=', False)])
+        bindings.write({'payload_hash': False})
+        return len(bindings)
+
+
+class _SyncRun:
+    """The state of one sync call: options, code tables and the managers that appeared."""
+
+    def __init__(self, Binding, connection, origin):
+        self.Binding = Binding
+        self.env = Binding.env
+        self.connection = connection
+        self.company = connection.company_id
+        self.origin = origin
+        self.owned = connection._owned_field_names()
+        self.salt = connection._sync_salt()
+        self.department_level = connection.department_level if connection.department_level != 'none' else None
+        self.Employee = self.env['hr.employee'].with_company(self.company)
+        self.Code = self.env['paylocity.code']
+        self.codes = {}            # (code_type, code) -> paylocity.code
+        self.location_names = {}   # lower-case name -> paylocity.code of type work_location
+        self.reasons = {}          # Paylocity reason text -> hr.departure.reason
+        self.new_managers = self.env['paylocity.employee']
+        self.bindings = {}         # Paylocity id -> binding, of supervisors looked up
+        self.now = self.env.cr.now().replace(microsecond=0)
+
+    # --- preparation (outside the per-entry savepoints: what it creates is shared by every entry) ---
+    def prepare(self, entries):
+        self._load_codes()
+        if self._unknown_codes(entries) and self.connection._reference_import_due():
+            self.connection._import_reference_data(raise_errors=False)
+            self._load_codes()
+        self._create_missing_codes(entries)
+        for entry in entries:
+            if entry.terminated and entry.status_reason not in self.reasons:
+                self.reasons[entry.status_reason] = self._departure_reason(entry.status_reason)
+
+    def _load_codes(self):
+        codes = self.Code.search([('connection_id', '=', self.connection.id)])
+        self.codes = {(code.code_type, code.code): code for code in codes}
+        self.location_names = {(code.name or '').lower(): code for code in codes
+                               if code.code_type == 'work_location' and code.name}
+
+    def _needed(self, entry):
+        """(code_type, code or name) pairs the entry refers to."""
+        if self.department_level and entry.cost_center(self.department_level):
+            yield 'costcenter%s' % self.department_level, entry.cost_center(self.department_level)
+        if entry.position_code:
+            yield 'position', entry.position_code
+        if entry.work_location:
+            yield 'work_location', entry.work_location
+
+    def _lookup(self, code_type, value):
+        code = self.codes.get((code_type, value))
+        if code is None and code_type == 'work_location':
+            code = self.location_names.get(value.lower())
+        return code
+
+    def _unknown_codes(self, entries):
+        return any(self._lookup(code_type, value) is None
+                   for entry in entries for code_type, value in self._needed(entry))
+
+    def _create_missing_codes(self, entries):
+        """Codes Paylocity uses but did not list: positions and work locations are created with the name the
+        record gives and aligned; a cost center has no name to go by, so it waits unaligned (warned)."""
+        missing = {}
+        for entry in entries:
+            for code_type, value in self._needed(entry):
+                if self._lookup(code_type, value) is None and (code_type, value) not in missing:
+                    name = entry.job_title if code_type == 'position' else (
+                        value if code_type == 'work_location' else False)
+                    missing[code_type, value] = {
+                        'connection_id': self.connection.id, 'code_type': code_type, 'code': value[:40],
+                        'name': name, 'last_seen': self.now}
+        if not missing:
+            return
+        created = self.Code.create(list(missing.values()))
+        created.filtered(lambda c: c.code_type in ('position', 'work_location'))._align()
+        for code in created:
+            self.codes[code.code_type, code.code] = code
+            if code.code_type == 'work_location' and code.name:
+                self.location_names[code.name.lower()] = code
+
+    def _departure_reason(self, text):
+        Reason = self.env['hr.departure.reason']
+        if not text:
+            return Reason
+        xmlid = directory.departure_reason_xmlid(text)
+        if xmlid:
+            return self.env.ref(xmlid, raise_if_not_found=False) or Reason
+        name = 'Transferred' if directory.is_transfer(text) else text[:100]
+        return Reason.search([('name', '=ilike', name)], limit=1) or Reason.create({'name': name})
+
+    # --- desired values ---
+    def desired_values(self, entry, employee=None):
+        """hr.employee values Paylocity asks for (m2o as ids); a field that cannot be resolved is left out and
+        named in the returned warnings."""
+        values = {
+            'name': entry.name,
+            'work_email': entry.work_email or False,
+            'work_phone': entry.work_phone or False,
+            'mobile_phone': entry.mobile_phone or False,
+            'employee_type': entry.employee_type,
+        }
+        warnings = []
+        if self.department_level:
+            code_value = entry.cost_center(self.department_level)
+            if not code_value:
+                values['department_id'] = False
+            else:
+                code = self._lookup('costcenter%s' % self.department_level, code_value)
+                if code and code.department_id:
+                    values['department_id'] = code.department_id.id
+                else:
+                    warnings.append("cost center %s (level %s) is not aligned with a department"
+                                    % (code_value, self.department_level))
+        position = self._lookup('position', entry.position_code) if entry.position_code else None
+        values['job_id'] = position.job_id.id if position and position.job_id else False
+        values['job_title'] = entry.job_title or (position.name if position else False) or False
+        location = self._lookup('work_location', entry.work_location) if entry.work_location else None
+        values['work_location_id'] = location.work_location_id.id if location and location.work_location_id \
+            else False
+        manager = self._manager_of(entry, employee)
+        if manager is not None:
+            values['parent_id'] = manager.id
+        return values, warnings
+
+    def _manager_of(self, entry, employee):
+        """The active Odoo employee of the entry's supervisor, False for none, None when the supervisor is not in
+        Odoo yet (linked as soon as they are)."""
+        if not entry.supervisor_id or entry.supervisor_id == entry.employee_id:
+            return self.env['hr.employee']
+        own_company = self.connection.paylocity_company_id
+        if entry.supervisor_company_id and entry.supervisor_company_id.lower() != own_company.lower():
+            return self.env['hr.employee']  # a supervisor in another company is never linked across companies
+        supervisor = self.bindings.get(entry.supervisor_id)
+        if supervisor is None:
+            supervisor = self.Binding.search([('connection_id', '=', self.connection.id),
+                                              ('paylocity_employee_id', '=', entry.supervisor_id)], limit=1)
+            if not supervisor:
+                return None
+            self.bindings[entry.supervisor_id] = supervisor
+        manager = supervisor.employee_id
+        return manager if manager.active and manager != employee else self.env['hr.employee']
+
+    def departure_values(self, entry):
+        reason = self.reasons.get(entry.status_reason) or self.env['hr.departure.reason']
+        description = Markup('<p>%s</p>') % escape(
+            'Paylocity: %s (status %s%s).' % (entry.status_reason or 'terminated', entry.status_code or 'T',
+                                              ', effective %s' % entry.termination_date
+                                              if entry.termination_date else ''))
+        return {
+            'departure_date': entry.termination_date or fields.Date.context_today(self.Binding),
+            'departure_reason_id': reason.id or False,
+            'departure_description': description,
+        }
+
+    # --- applying one entry ---
+    def apply(self, entry, binding, digest):
+        if not binding:
+            employee = self._match_existing(entry)
+            if employee:
+                binding = self._create_binding(entry, employee, digest, paylocity_values={})
+                outcome = self._update(entry, binding, digest, bound=True)
+                return outcome
+            return self._create(entry, digest)
+        return self._update(entry, binding, digest)
+
+    def _match_existing(self, entry):
+        """An Odoo employee of the company, not bound yet, with the entry's work email or identifier."""
+        connection = self.connection
+        domains = []
+        if connection.match_by_work_email and entry.work_email:
+            domains.append([('work_email', '=ilike', entry.work_email)])
+        if connection.match_identifier and connection.match_identifier != 'none':
+            domains.append([(connection.match_identifier, '=', entry.employee_id)])
+        if not domains:
+            return self.Employee
+        for domain in domains:
+            found = self.Employee.search(domain + [('company_id', '=', self.company.id)])
+            if found:
+                found -= self.Binding.search([('connection_id', '=', connection.id),
+                                              ('employee_id', 'in', found.ids)]).employee_id
+            if len(found) > 1:
+                raise MatchError("%d Odoo employees of %s match Paylocity employee %s; bind the right one by hand "
+                                 "(Paylocity > Employees)." % (len(found), self.company.name, entry.employee_id))
+            if found:
+                return found
+        return self.Employee
+
+    def _create(self, entry, digest):
+        if entry.terminated and self._left_before_lookback(entry):
+            return Outcome('skipped', None, "Left before the look-back period: not created.", None)
+        values, warnings = self.desired_values(entry)
+        values['company_id'] = self.company.id
+        if entry.terminated:
+            values.update(self.departure_values(entry), active=False)
+        employee = self.Employee.create(values)
+        binding = self._create_binding(entry, employee, digest, paylocity_values=values, warnings=warnings)
+        source = 'webhook' if self.origin == 'webhook' else 'reconciliation poll'
+        employee.message_post(
+            body=self.env._("Created from Paylocity employee %(id)s (%(source)s).", id=entry.employee_id,
+                            source=source),
+            message_type='comment', subtype_xmlid='mail.mt_note')
+        if employee.active:
+            self.new_managers |= binding
+        return Outcome('created', binding, self._message("Employee created", warnings), None)
+
+    def _left_before_lookback(self, entry):
+        days = self.connection.terminated_lookback_days
+        if days <= 0 or not entry.termination_date:
+            return False
+        return fields.Date.to_date(entry.termination_date) < fields.Date.context_today(self.Binding) - \
+            timedelta(days=days)
+
+    def _create_binding(self, entry, employee, digest, paylocity_values, warnings=()):
+        vals = self._binding_values(entry, digest, paylocity_values, warnings)
+        vals.update(connection_id=self.connection.id, paylocity_employee_id=entry.employee_id,
+                    employee_id=employee.id)
+        binding = self.Binding.create(vals)
+        self._link_transfer(binding, entry)
+        return binding
+
+    def _binding_values(self, entry, digest, paylocity_values, warnings):
+        level_code = {('cost_center%d' % level): entry.cost_center(level) or False for level in (1, 2, 3)}
+        location = self._lookup('work_location', entry.work_location) if entry.work_location else None
+        return {
+            **level_code,
+            'status_code': entry.status_code or False,
+            'status_type': entry.status_type or False,
+            'status_reason': entry.status_reason or False,
+            'hire_date': entry.hire_date or False,
+            'rehire_date': entry.rehire_date or False,
+            'termination_date': entry.termination_date or False,
+            'employee_type_code': entry.employee_type_code or False,
+            'position_code': entry.position_code or False,
+            'work_location_code': (location.code if location else entry.work_location) or False,
+            'supervisor_id': entry.supervisor_id or False,
+            'relationship_id': entry.relationship_id or False,
+            'payload_hash': digest,
+            'last_sync': self.now,
+            'paylocity_values': {key: value for key, value in paylocity_values.items()
+                                 if key in directory.SYNCED_FIELDS},
+            'sync_warning': '; '.join(warnings) or False,
+        }
+
+    def _update(self, entry, binding, digest, bound=False):
+        employee = binding.employee_id
+        action = directory.sync_action(True, employee.active, entry.status_type)
+        desired, warnings = self.desired_values(entry, employee)
+        current = self._current_values(employee, desired)
+        # Odoo-owned fields are Odoo's once set; Paylocity only fills them while they are empty.
+        owned_skip = tuple(name for name in self.owned if directory.normalize(current.get(name)) is not False)
+        changes = directory.changed_values(current, desired, skip=owned_skip)
+        previous = binding.paylocity_values or {}
+        overwritten = [name for name in changes if name in previous and name not in self.owned
+                       and directory.normalize(current.get(name)) != directory.normalize(previous[name])]
+        if action == 'rehire':
+            employee.action_unarchive()
+            self.new_managers |= binding
+        if changes:
+            employee.write(changes)
+        if overwritten:
+            self._note_overwritten(employee, overwritten)
+        if action == 'terminate':
+            employee.write(self.departure_values(entry))
+            employee.with_context(no_wizard=True).action_archive()
+        elif entry.terminated and not employee.active:
+            departure = self.departure_values(entry)
+            if employee.departure_date != fields.Date.to_date(departure['departure_date']) or \
+                    employee.departure_reason_id.id != departure['departure_reason_id']:
+                employee.write(departure)
+        binding.write(self._binding_values(entry, digest, desired, warnings))
+        if action == 'terminate' and directory.is_transfer(entry.status_reason):
+            self._link_transfer(binding, entry)
+        label = {'rehire': "Rehired: employee restored", 'terminate': "Terminated: employee archived"}.get(
+            action, "Bound to the existing employee" if bound else (
+                "Updated: %s" % ', '.join(sorted(changes)) if changes else "No change to write"))
+        if entry.status_type == directory.LEAVE:
+            label += " (on leave of absence)"
+        return Outcome({'rehire': 'rehired', 'terminate': 'terminated'}.get(
+            action, 'bound' if bound else ('updated' if changes else 'unchanged')),
+            binding, self._message(label, warnings), None)
+
+    @staticmethod
+    def _current_values(employee, desired):
+        values = {}
+        for name in desired:
+            value = employee[name]
+            values[name] = value.id if name in M2O_FIELDS else value
+        return values
+
+    def _note_overwritten(self, employee, names):
+        labels = ', '.join(sorted(employee._fields[name].get_description(self.env)['string'] for name in names))
+        employee.message_post(
+            body=self.env._("Paylocity owns %(fields)s: the value edited in Odoo was replaced by Paylocity's at "
+                            "the sync. Change it in Paylocity instead.", fields=labels),
+            message_type='comment', subtype_xmlid='mail.mt_note')
+
+    @staticmethod
+    def _message(label, warnings):
+        return '%s.%s' % (label, (' Not applied: %s.' % '; '.join(warnings)) if warnings else '')
+
+    # --- managers and transfers ---
+    def link_new_managers(self):
+        """Employees whose Paylocity supervisor just appeared (or came back) get their manager now."""
+        managers = self.new_managers.filtered(lambda b: b.employee_id.active)
+        if not managers:
+            return
+        by_id = {binding.paylocity_employee_id: binding for binding in managers}
+        subordinates = self.Binding.search([('connection_id', '=', self.connection.id),
+                                            ('supervisor_id', 'in', list(by_id))])
+        own_company = self.connection.paylocity_company_id
+        for subordinate in subordinates:
+            employee = subordinate.employee_id
+            manager = by_id[subordinate.supervisor_id].employee_id
+            if not employee.active or employee == manager or employee.parent_id == manager:
+                continue
+            employee.write({'parent_id': manager.id})
+            values = dict(subordinate.paylocity_values or {}, parent_id=manager.id)
+            subordinate.write({'paylocity_values': values, 'last_sync': self.now})
+        self.new_managers = self.Binding.browse()
+        _logger.debug("Paylocity connection %s (%s): managers linked", self.connection.id, own_company)
+
+    def _link_transfer(self, binding, entry):
+        """Link this binding with the same person's binding in another Paylocity company, if one is known."""
+        other = self._transfer_counterpart(entry)
+        if not other:
+            return
+        if entry.terminated:     # leaving this company: the other binding is where they went
+            if not other.transfer_of_id:
+                other.write({'transfer_of_id': binding.id})
+        elif not binding.transfer_of_id:
+            binding.write({'transfer_of_id': other.id})
+
+    def _transfer_counterpart(self, entry):
+        connection = self.connection
+        others = [('connection_id', '!=', connection.id),
+                  ('connection_id.environment', '=', connection.environment)]
+        Binding = self.Binding.sudo()
+        if entry.relationship_id:
+            found = Binding.search(others + [('relationship_id', '=', entry.relationship_id)], limit=2)
+            if len(found) == 1:
+                return found
+        if not directory.is_transfer(entry.status_reason):
+            return Binding.browse()
+        candidates = Binding.search(others + [('employee_id.name', '=', entry.name)])
+        found = candidates.filtered(
+            lambda b: directory.mentions_company(entry.status_reason, b.connection_id.paylocity_company_id)
+            or directory.mentions_company(b.status_reason, connection.paylocity_company_id))
+        return found if len(found) == 1 else Binding.browse()
+
+
+class MatchError(Exception):
+    """More than one Odoo employee could be this Paylocity employee: a person must decide."""
