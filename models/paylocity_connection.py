@@ -397,7 +397,7 @@ class PaylocityConnection(models.Model):
         """What went wrong, by error class, followed by the core's own explanation."""
         _ = self.env._
         if isinstance(exc, errors.AuthenticationError):
-            if exc.status == 401 and 'token endpoint' not in exc.message:
+            if exc.reason == errors.TOKEN_REFUSED:
                 head = _("Wrong environment: Paylocity issued a token but refused it for this API; the "
                          "credentials belong to the other environment (test vs production) or were revoked.")
             else:
@@ -409,7 +409,7 @@ class PaylocityConnection(models.Model):
             head = _("Not found: Paylocity does not know company %(company)s here (check the company ID "
                      "and the environment).", company=self.paylocity_company_id)
         elif isinstance(exc, errors.TransportError):
-            if getattr(exc, 'kind', None) == 'timeout' or 'timeout' in exc.message.lower():
+            if exc.reason == errors.TIMEOUT:
                 head = _("Timeout: Paylocity did not answer in time.")
             else:
                 head = _("Host unreachable: no connection could be made to Paylocity.")

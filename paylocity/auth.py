@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import ValidationError as PydanticValidationError
 
-from .errors import AuthenticationError, BadResponse, ConfigurationError, PaylocityError
+from .errors import BAD_CREDENTIALS, AuthenticationError, BadResponse, ConfigurationError, PaylocityError
 from .models import TokenResponse
 from .transport import Call, decode_json
 
@@ -172,7 +172,8 @@ class TokenProvider:
                        "expired (secrets last 365 days)" % self.family_name)
             detail = "%d %s" % (status, error_code) if error_code else str(status)
             return AuthenticationError("Paylocity's %s token endpoint at %s refused the %s (%s): %s."
-                                       % (self.family_name, host, which, detail, why), status=status)
+                                       % (self.family_name, host, which, detail, why), status=status,
+                                       reason=BAD_CREDENTIALS)
         if status == 404:
             return ConfigurationError("No %s token endpoint at %s (404): check the environment / host settings."
                                       % (self.family_name, self.token_url), status=404)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from pydantic import ValidationError as PydanticValidationError
 
 from .auth import FAMILY_NAMES, NEXTGEN, WEBLINK, Credentials, TokenProvider
-from .errors import AuthenticationError, BadResponse, ConfigurationError
+from .errors import TOKEN_REFUSED, AuthenticationError, BadResponse, ConfigurationError
 from .fanout import FATAL_ERRORS, fan_out
 from .hosts import ENVIRONMENTS, Hosts
 from .models import (
@@ -288,7 +288,7 @@ class PaylocityClient:
             raise AuthenticationError(
                 "Paylocity refused a freshly issued %s token for %s (401): the token was issued for another "
                 "environment (test vs production: check the environment setting) or the credentials were "
-                "revoked." % (FAMILY_NAMES[family], call.label), status=401)
+                "revoked." % (FAMILY_NAMES[family], call.label), status=401, reason=TOKEN_REFUSED)
         return response, call
 
     @staticmethod

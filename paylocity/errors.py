@@ -5,13 +5,21 @@ No message ever contains a secret, a token or a request body.
 """
 
 
-class PaylocityError(Exception):
-    """Base class. ``status`` is the HTTP status when there was one."""
+# Machine-readable reasons, for callers that word their own message (the Odoo layer's "Test connection").
+BAD_CREDENTIALS = "bad_credentials"      # the token endpoint refused the client id / secret
+TOKEN_REFUSED = "token_refused"          # a freshly issued token was refused: other environment, or revoked
+TIMEOUT = "timeout"                      # no answer within the timeout
+UNREACHABLE = "unreachable"              # no connection could be made (DNS, refused, reset)
 
-    def __init__(self, message, status=None, errors=None):
+
+class PaylocityError(Exception):
+    """Base class. ``status`` is the HTTP status when there was one; ``reason`` one of the constants above."""
+
+    def __init__(self, message, status=None, errors=None, reason=None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.reason = reason
         # Paylocity's error body: a list of {field, message, path, options: [{code, description}]}
         self.errors = list(errors or [])
 
@@ -45,8 +53,8 @@ class NotFound(PaylocityError):
 class RateLimited(PaylocityError):
     """429 (or WebLink's older 403 after a burst) still returned after every retry."""
 
-    def __init__(self, message, status=429, errors=None, retry_after=None):
-        super().__init__(message, status=status, errors=errors)
+    def __init__(self, message, status=429, errors=None, retry_after=None, reason=None):
+        super().__init__(message, status=status, errors=errors, reason=reason)
         self.retry_after = retry_after
 
 

@@ -29,6 +29,9 @@ import requests
 import urllib3
 
 from .errors import (
+    TIMEOUT,
+    TOKEN_REFUSED,
+    UNREACHABLE,
     AuthenticationError,
     BadResponse,
     ConfigurationError,
@@ -274,10 +277,10 @@ class Transport:
         if failure.kind in ("timeout", "connect_timeout"):
             return TransportError(
                 "Paylocity (%s) did not answer %s within the %.0f s timeout (%s). Check the network or "
-                "raise the timeout." % (host, call.label, failure.timeout or self.timeout, tries))
+                "raise the timeout." % (host, call.label, failure.timeout or self.timeout, tries), reason=TIMEOUT)
         return TransportError(
             "Could not reach Paylocity (%s) for %s: %s (%s). Check the host name, DNS, firewall or proxy."
-            % (host, call.label, _reason(failure.exc), tries))
+            % (host, call.label, _reason(failure.exc), tries), reason=UNREACHABLE)
 
 
 @dataclass
@@ -346,7 +349,8 @@ def raise_for_status(response, call, family_name):
     if status == 401:
         raise AuthenticationError(
             "Paylocity refused the %s token for %s (401): the token was issued for another environment "
-            "(test vs production) or the credentials were revoked." % (family_name, call.label), status=401)
+            "(test vs production) or the credentials were revoked." % (family_name, call.label), status=401,
+            reason=TOKEN_REFUSED)
     if status == 403:
         raise PermissionDenied(
             "Paylocity denied %s (403 Forbidden): the %s credentials have no permission for this company or "

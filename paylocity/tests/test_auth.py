@@ -9,6 +9,7 @@ import pytest
 
 from paylocity.auth import (NEXTGEN, WEBLINK, Credentials, MemoryTokenStore, TokenProvider, _basic_auth,
                             token_key)
+from paylocity import errors
 from paylocity.errors import AuthenticationError, ConfigurationError
 from paylocity.hosts import Hosts, sandbox_hosts
 from paylocity.tests.conftest import (COMPANY, FAST_RETRY, NEXTGEN_TOKEN_PATH, WEBLINK_TOKEN_PATH,
@@ -149,6 +150,7 @@ def test_bad_weblink_secret_is_an_actionable_authentication_error(srv, make_clie
         client.check_weblink()
     message = str(info.value)
     assert "WebLink" in message and "invalid_client" in message and "environment" in message
+    assert info.value.reason == errors.BAD_CREDENTIALS
     assert wrong not in message
     assert srv.count(path=WEBLINK_TOKEN_PATH, status=400) == 1    # refused once, not retried
     assert srv.count(path="/api/") == 0
@@ -161,6 +163,7 @@ def test_bad_nextgen_secret_answered_403_is_an_authentication_error(srv, make_cl
         client.check_nextgen()
     message = str(info.value)
     assert "NextGen" in message and "403" in message and wrong not in message
+    assert info.value.reason == errors.BAD_CREDENTIALS
     assert srv.count(path=NEXTGEN_TOKEN_PATH, status=403) == 1
 
 
@@ -182,6 +185,7 @@ def test_token_from_another_environment_gets_one_renewal_then_a_clear_error(srv,
         with pytest.raises(AuthenticationError) as info:
             client.check_weblink()
         assert "another environment" in str(info.value)
+        assert info.value.reason == errors.TOKEN_REFUSED
         assert other_env.count(status=401) == 2                   # first token, then one fresh token
         assert srv.count(path=WEBLINK_TOKEN_PATH) == 2
         with pytest.raises(AuthenticationError):

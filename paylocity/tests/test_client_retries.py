@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from paylocity.client import RetryPolicy
+from paylocity import errors
 from paylocity.errors import (BadResponse, NotFound, PermissionDenied, RateLimited, ServerError, TransportError,
                               ValidationError)
 from paylocity.hosts import sandbox_hosts
@@ -80,6 +81,7 @@ def test_persistent_timeout_ends_in_transport_error(srv, make_client):
     with pytest.raises(TransportError) as info:
         client.get_employee("1001")
     assert "did not answer" in str(info.value) and "3 attempts" in str(info.value)
+    assert info.value.reason == errors.TIMEOUT
     assert len(calls_to(srv, EMPLOYEE_PATH)) == 3
 
 
@@ -99,6 +101,7 @@ def test_unreachable_host_is_a_transport_error():
     with pytest.raises(TransportError) as info:
         client.check_weblink()
     assert "Could not reach" in str(info.value) and "2 attempts" in str(info.value)
+    assert info.value.reason == errors.UNREACHABLE
     assert "secret" not in str(info.value)
 
 
