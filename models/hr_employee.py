@@ -3,20 +3,25 @@ from odoo import api, fields, models
 
 from .paylocity_employee import STATUS_TYPES
 
-USER = 'paylocity_connector.group_paylocity_user'
+# Like every field only on hr.employee (not on its public profile), these are for HR officers; the bindings are
+# read as superuser, so an HR officer sees the Paylocity id and status without rights on the binding model.
+HR_USER = 'hr.group_hr_user,base.group_system'
 
 
 class HrEmployee(models.Model):
     _inherit = 'hr.employee'
 
     paylocity_binding_ids = fields.One2many(
-        'paylocity.employee', 'employee_id', string='Paylocity bindings', groups=USER, readonly=True)
+        'paylocity.employee', 'employee_id', string='Paylocity bindings', groups=HR_USER, readonly=True)
     paylocity_employee_id = fields.Char(
-        'Paylocity ID', compute='_compute_paylocity', groups=USER,
+        'Paylocity ID', compute='_compute_paylocity', compute_sudo=True, groups=HR_USER,
         search='_search_paylocity_employee_id')
-    paylocity_status = fields.Selection(STATUS_TYPES, 'Paylocity status', compute='_compute_paylocity', groups=USER)
-    paylocity_last_sync = fields.Datetime('Last Paylocity sync', compute='_compute_paylocity', groups=USER)
-    paylocity_event_count = fields.Integer('Paylocity events', compute='_compute_paylocity', groups=USER)
+    paylocity_status = fields.Selection(
+        STATUS_TYPES, 'Paylocity status', compute='_compute_paylocity', compute_sudo=True, groups=HR_USER)
+    paylocity_last_sync = fields.Datetime(
+        'Last Paylocity sync', compute='_compute_paylocity', compute_sudo=True, groups=HR_USER)
+    paylocity_event_count = fields.Integer(
+        'Paylocity events', compute='_compute_paylocity', compute_sudo=True, groups=HR_USER)
 
     @api.depends('paylocity_binding_ids.paylocity_employee_id', 'paylocity_binding_ids.status_type',
                  'paylocity_binding_ids.last_sync')

@@ -385,8 +385,8 @@ class _SyncRun:
         binding = self._create_binding(entry, employee, digest, paylocity_values=values, warnings=warnings)
         source = 'webhook' if self.origin == 'webhook' else 'reconciliation poll'
         employee.message_post(
-            body=self.env._("Created from Paylocity employee %(id)s (%(source)s).", id=entry.employee_id,
-                            source=source),
+            body=self.env._("Created from Paylocity employee %(id)s (%(via)s).", id=entry.employee_id,
+                            via=source),
             message_type='comment', subtype_xmlid='mail.mt_note')
         if employee.active:
             self.new_managers |= binding
@@ -432,6 +432,7 @@ class _SyncRun:
 
     def _update(self, entry, binding, digest, bound=False):
         employee = binding.employee_id
+        previous_status = binding.status_type
         action = directory.sync_action(True, employee.active, entry.status_type)
         desired, warnings = self.desired_values(entry, employee)
         current = self._current_values(employee, desired)
@@ -456,17 +457,30 @@ class _SyncRun:
             if employee.departure_date != fields.Date.to_date(departure['departure_date']) or \
                     employee.departure_reason_id.id != departure['departure_reason_id']:
                 employee.write(departure)
-        binding.write(self._binding_values(entry, digest, desired, warnings))
+        binding.write(self._binding_values(entry, digest, dict(previous, **desired), warnings))
         if action == 'terminate' and directory.is_transfer(entry.status_reason):
             self._link_transfer(binding, entry)
-        label = {'rehire': "Rehired: employee restored", 'terminate': "Terminated: employee archived"}.get(
-            action, "Bound to the existing employee" if bound else (
-                "Updated: %s" % ', '.join(sorted(changes)) if changes else "No change to write"))
+        result, label = self._describe(action, bound, changes, previous_status, entry)
+        return Outcome(result, binding, self._message(label, warnings), None)
+
+    @staticmethod
+    def _describe(action, bound, changes, previous_status, entry):
+        """(outcome action, label) of an applied update."""
+        if action == 'rehire':
+            result, label = 'rehired', "Rehired: employee restored"
+        elif action == 'terminate':
+            result, label = 'terminated', "Terminated: employee archived"
+        elif bound:
+            result, label = 'bound', "Bound to the existing employee"
+        elif changes:
+            result, label = 'updated', "Updated: %s" % ', '.join(sorted(changes))
+        elif previous_status != entry.status_type:
+            result, label = 'updated', "Paylocity status changed"
+        else:
+            result, label = 'unchanged', "Nothing to write in Odoo"
         if entry.status_type == directory.LEAVE:
             label += " (on leave of absence)"
-        return Outcome({'rehire': 'rehired', 'terminate': 'terminated'}.get(
-            action, 'bound' if bound else ('updated' if changes else 'unchanged')),
-            binding, self._message(label, warnings), None)
+        return result, label
 
     @staticmethod
     def _current_values(employee, desired):

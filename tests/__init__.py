@@ -8,3 +8,4 @@ from . import test_security
 from . import test_token_store
 from . import test_webhook_credentials
 from . import test_webhook_intake
+from . import test_employee_sync

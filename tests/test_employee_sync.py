@@ -1,0 +1,272 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""Webhook-driven employee sync in real Odoo against the sandbox: hire, duplicates, binding existing employees,
+termination, rehire, change, leave, Odoo edits of Paylocity-owned fields, unknown codes and API failures."""
+import datetime
+
+from odoo.tests import new_test_user, tagged
+
+from .common import USER_GROUP
+from .common_employees import EmployeeSyncCase
+
+
+@tagged('post_install', '-at_install')
+class TestEmployeeSync(EmployeeSyncCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.connection._import_reference_data()
+        cls.connection._poll_employees()     # the five people of the sandbox company
+
+    def test_new_hire_creates_the_employee_and_its_binding(self):
+        eid = self.hire(job_title='Platform Engineer', work_phone='(217) 555-0142', employee_type='RPT')
+        person = self.person(eid)
+        event = self.deliver('new_hire', eid)
+        self.process()
+
+        self.assertEqual(event.state, 'done')
+        employee = self.employee(eid)
+        self.assertEqual(event.employee_id, employee)
+        engineering = self.code('costcenter2', '10').department_id
+        self.assertEqual(engineering.name, 'Engineering')
+        position = self.code('position', person.position_code)
+        location = self.code('work_location', person.work_location)
+        manager = self.employee(person.supervisor_id)
+        self.assertTrue(manager)
+        self.assertRecordValues(employee, [{
+            'name': '%s %s' % (person.preferred_name or person.first_name, person.last_name),
+            'company_id': self.company.id,
+            'work_email': person.work_email,
+            'work_phone': '(217) 555-0142',
+            'mobile_phone': person.work_mobile_phone,
+            'job_title': 'Platform Engineer',
+            'job_id': position.job_id.id,
+            'department_id': engineering.id,
+            'work_location_id': location.work_location_id.id,
+            'parent_id': manager.id,
+            'employee_type': 'employee',
+            'active': True,
+        }])
+        self.assertEqual(location.work_location_id.address_id, self.company.partner_id)
+        binding = self.binding(eid)
+        self.assertRecordValues(binding, [{
+            'status_type': 'A', 'status_code': 'A', 'hire_date': person.hire_date, 'cost_center1': '1',
+            'cost_center2': '10', 'position_code': person.position_code, 'supervisor_id': person.supervisor_id,
+            'sync_warning': False, 'employee_type_code': 'RPT',
+        }])
+        self.assertTrue(binding.payload_hash and binding.last_sync)
+        self.assertIn(eid, event.result_message + ''.join(self.messages(employee).mapped('body')))
+
+    def test_same_hire_delivered_twice_makes_one_employee(self):
+        eid = self.hire()
+        first = self.deliver('new_hire', eid)
+        second = self.deliver('new_hire', eid)
+        self.assertEqual(second.state, 'duplicate')
+        self.process()
+        # Paylocity re-sends after the window too, and replays happen: the same hire processed again.
+        first.with_user(self.env.ref('base.user_admin')).action_replay()
+        with self.spy_writes() as writes:
+            self.process()
+        self.assertEqual(first.state, 'done')
+        self.assertEqual(first.result_message, 'No change.')
+        self.assertEqual(len(self.binding(eid)), 1)
+        self.assertEqual(self.env['hr.employee'].search_count([('work_email', '=', self.person(eid).work_email)]), 1)
+        self.assertEqual(writes, [])
+
+    def test_existing_odoo_employee_is_bound_not_duplicated(self):
+        eid = self.hire()
+        person = self.person(eid)
+        existing = self.env['hr.employee'].create({
+            'name': 'Known Before', 'company_id': self.company.id, 'work_email': person.work_email.upper(),
+            'work_phone': '(608) 555-0199'})
+        self.deliver('new_hire', eid)
+        self.process()
+        self.assertEqual(self.employee(eid), existing)
+        self.assertEqual(self.env['hr.employee'].search_count([('work_email', '=ilike', person.work_email)]), 1)
+        # Paylocity owns the name; Odoo owns the phone it already had (pushed to Paylocity, not overwritten).
+        self.assertEqual(existing.name, '%s %s' % (person.preferred_name or person.first_name, person.last_name))
+        self.assertEqual(existing.work_phone, '(608) 555-0199')
+        self.assertEqual(self.binding(eid).paylocity_values['work_phone'], person.work_phone)
+
+    def test_termination_sets_departure_archives_and_clears_manager_links(self):
+        manager_id = self.hire(position_code='ENGLD', job_title='Engineering Team Lead')
+        self.deliver('new_hire', manager_id)
+        self.process()
+        report_id = self.hire(supervisor_id=manager_id)
+        self.deliver('new_hire', report_id)
+        self.process()
+        manager, report = self.employee(manager_id), self.employee(report_id)
+        self.assertEqual(report.parent_id, manager)
+        self.assertEqual(report.coach_id, manager)
+
+        left_on = self.days_ago(10)
+        self.sandbox.terminate('C1001', manager_id, date=left_on, reason='Resigned - Relocation')
+        event = self.deliver('termination', manager_id)
+        self.process()
+
+        self.assertEqual(event.state, 'done')
+        self.assertFalse(manager.active)
+        self.assertRecordValues(manager, [{
+            'departure_date': left_on,
+            'departure_reason_id': self.env.ref('hr.departure_resigned').id,
+        }])
+        self.assertIn('Resigned - Relocation', manager.departure_description)
+        self.assertFalse(report.parent_id)     # Odoo's own archive flow cleared the links to the leaver
+        self.assertFalse(report.coach_id)
+        self.assertRecordValues(self.binding(manager_id), [{
+            'status_type': 'T', 'termination_date': left_on,
+            'status_reason': 'Resigned - Relocation'}])
+        # The report's next sync does not link them back to an archived manager.
+        self.deliver('employee_change', report_id)
+        self.process()
+        self.assertFalse(report.parent_id)
+
+    def test_rehire_restores_and_updates_the_same_employee(self):
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process()
+        employee = self.employee(eid)
+        self.sandbox.terminate('C1001', eid, date=self.days_ago(30), reason='End of Assignment')
+        self.deliver('termination', eid)
+        self.process()
+        self.assertFalse(employee.active)
+        self.assertEqual(employee.departure_reason_id.name, 'End of Assignment')
+
+        self.sandbox.rehire('C1001', eid, date=self.days_ago(2))
+        self.sandbox.change('C1001', eid, job_title='Returning Specialist')
+        self.deliver('employee_change', eid)
+        self.process()
+        self.assertEqual(self.employee(eid), employee)
+        self.assertTrue(employee.active)
+        self.assertFalse(employee.departure_date)
+        self.assertEqual(employee.job_title, 'Returning Specialist')
+        self.assertRecordValues(self.binding(eid), [{
+            'status_type': 'A', 'rehire_date': self.days_ago(2), 'termination_date': False}])
+        self.assertEqual(self.env['hr.employee'].with_context(active_test=False).search_count(
+            [('work_email', '=', self.person(eid).work_email)]), 1)
+
+    def test_change_writes_only_the_changed_fields(self):
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process()
+        employee = self.employee(eid)
+        self.sandbox.change('C1001', eid, job_title='Senior Specialist', cost_center2='20')
+        with self.spy_writes() as writes:
+            self.deliver('employee_change', eid)
+            self.process()
+        employee_writes = [vals for model, op, ids, vals in writes if model == 'hr.employee' and op == 'write']
+        self.assertEqual(employee_writes, [{'job_title': 'Senior Specialist',
+                                            'department_id': self.code('costcenter2', '20').department_id.id}])
+        self.assertEqual(employee.department_id.name, 'Sales')
+        self.assertEqual(self.binding(eid).cost_center2, '20')
+
+    def test_change_with_nothing_new_writes_nothing(self):
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process()
+        with self.spy_writes() as writes:
+            event = self.deliver('employee_change', eid)
+            self.process()
+        self.assertEqual(event.state, 'done')
+        self.assertEqual(event.result_message, 'No change.')
+        self.assertEqual(writes, [])
+
+    def test_leave_keeps_the_employee_active_and_shows_the_status(self):
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process()
+        self.sandbox.leave('C1001', eid, date=self.days_ago(5))
+        event = self.deliver('employee_change', eid)
+        self.process()
+        employee = self.employee(eid)
+        self.assertTrue(employee.active)
+        self.assertFalse(employee.departure_date)
+        self.assertEqual(self.binding(eid).status_type, 'L')
+        self.assertEqual(employee.paylocity_status, 'L')
+        self.assertIn('leave', event.result_message)
+
+    def test_odoo_edit_of_a_paylocity_owned_field_is_overwritten_and_noted(self):
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process()
+        employee = self.employee(eid)
+        paylocity_title = employee.job_title
+        employee.write({'job_title': 'Edited in Odoo', 'work_email': 'mine@odoo.example.com'})
+        self.env.cr.execute("UPDATE hr_version SET write_date = write_date + interval '5 seconds' WHERE id = %s",
+                            (employee.current_version_id.id,))
+        self.env.cr.execute("UPDATE hr_employee SET write_date = write_date + interval '5 seconds' WHERE id = %s",
+                            (employee.id,))
+        employee.invalidate_recordset()
+        employee.current_version_id.invalidate_recordset()
+        self.sync()
+        self.assertEqual(employee.job_title, paylocity_title)
+        self.assertEqual(employee.work_email, 'mine@odoo.example.com')   # Odoo owns it
+        note = self.messages(employee).filtered(lambda m: 'Paylocity owns' in (m.body or ''))
+        self.assertEqual(len(note), 1)
+        self.assertIn('Job Title', note.body)
+        self.assertNotIn('Email', note.body)
+
+    def test_unknown_cost_center_is_held_with_a_warning(self):
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process()
+        employee = self.employee(eid)
+        department = employee.department_id
+        self.sandbox.change('C1001', eid, cost_center2='77', job_title='Moved Somewhere')
+        event = self.deliver('employee_change', eid)
+        self.process()
+        self.assertEqual(event.state, 'done')
+        self.assertEqual(employee.department_id, department)        # not guessed
+        self.assertEqual(employee.job_title, 'Moved Somewhere')     # the rest applied
+        self.assertIn('77', event.result_message)
+        self.assertIn('77', self.binding(eid).sync_warning)
+        stub = self.code('costcenter2', '77')
+        self.assertTrue(stub)
+        self.assertFalse(stub.department_id)
+        # Aligning the code by hand applies it at the next sync.
+        sales = self.code('costcenter2', '20').department_id
+        stub.write({'department_id': sales.id})
+        self.deliver('employee_change', eid)
+        self.process()
+        self.assertEqual(employee.department_id, sales)
+        self.assertFalse(self.binding(eid).sync_warning)
+
+    def test_api_failure_leaves_the_event_retrying_and_nothing_written(self):
+        eid = self.hire()
+        self.sandbox.inject('status', count=20, status=500, path='/employees/%s' % eid)
+        event = self.deliver('new_hire', eid)
+        with self.spy_writes(('hr.employee', 'hr.version', 'paylocity.employee', 'paylocity.code')) as writes:
+            self.process()
+        self.assertEqual(event.state, 'retrying')
+        self.assertIn('ServerError', event.last_error)
+        self.assertFalse(self.binding(eid))
+        self.assertEqual(writes, [])
+        self.assertGreaterEqual(self.sandbox.count(status=500), 1)
+        # Paylocity recovers: the retry completes it.
+        self.sandbox.clear_faults()
+        event.sudo().write({'next_try_at': datetime.datetime(2000, 1, 1)})
+        self.process()
+        self.assertEqual(event.state, 'done')
+        self.assertTrue(self.employee(eid))
+
+    def test_employee_unknown_to_paylocity_changes_nothing(self):
+        event = self.deliver('new_hire', self.hire())
+        event.sudo().write({'paylocity_employee_id': '999999'})
+        self.process()
+        self.assertEqual(event.state, 'done')
+        self.assertIn('999999', event.result_message)
+        self.assertFalse(self.binding('999999'))
+
+    def test_employee_tab_shows_binding_and_events(self):
+        eid = self.hire()
+        event = self.deliver('new_hire', eid)
+        self.process()
+        hr_officer = new_test_user(self.env, login='pl_hr', groups='hr.group_hr_user,%s' % USER_GROUP,
+                                   company_id=self.company.id, company_ids=[(6, 0, [self.company.id])])
+        employee = self.employee(eid).with_user(hr_officer)
+        self.assertEqual(employee.paylocity_employee_id, eid)
+        self.assertEqual(employee.paylocity_status, 'A')
+        self.assertTrue(employee.paylocity_last_sync)
+        self.assertEqual(employee.paylocity_event_count, 1)
+        action = employee.action_view_paylocity_events()
+        self.assertEqual(self.env['paylocity.event'].search(action['domain']), event)
