@@ -67,7 +67,7 @@ DEDUP_INDEX = 'paylocity_event_dedup_slot_uniq'
 
 # System parameters (``paylocity_connector.<name>``) and their defaults.
 PARAMETERS = {
-    'event_batch_size': 20,              # events claimed per batch
+    'event_batch_size': 10,              # events claimed per batch (each may call Paylocity)
     'event_retry_base_seconds': 60,      # first retry delay; doubles with each attempt
     'event_retry_max_seconds': 6 * 3600,
     'event_lease_minutes': 60,           # a claimed event not locked by a live worker after this is reclaimed

@@ -1,0 +1,402 @@
+"""Bench, issue 4: webhook intake against a real Odoo 19.0, beside the same server's floor.
+
+For each server mode (threaded, and prefork with ``--workers 2``) it sends the same number of deliveries from
+the same number of concurrent senders to
+
+* the floor: a bare public route that stores one record (a throw-away addon written into this bench's temp
+  dir, never part of the addon), and
+* ``/paylocity/webhook/<token>``: the real intake (token, size, allow-list, Basic auth, classification,
+  company check, de-duplication, store, cron trigger), with 20 % re-sent duplicates among the bodies,
+
+and reports latency p50/p95/p99, throughput, non-200 answers and the rows found in the database afterwards
+(zero lost: every delivery stored, every distinct key stored once as ``received``).
+
+    /opt/paylocity-venv/bin/python bench/bench_webhook_intake.py [--deliveries 2000] [--senders 20]
+        [--modes threaded,prefork] [--write]        # --write updates this bench's section of bench/RESULTS.md
+
+It starts its own PostgreSQL (tools/lib/odoo_env.sh, then restarted with durable commits: fsync and
+synchronous_commit on, as in production) and Odoo (cron threads off, so only intake is measured), all on
+127.0.0.1, and stops them at the end. Needs an Odoo 19.0 tree at $ODOO_TREE (default /opt/odoo19).
+"""
+import argparse
+import base64
+import datetime
+import itertools
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+
+import psycopg2
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ODOO_TREE = os.environ.get("ODOO_TREE", "/opt/odoo19")
+PY = os.environ.get("PAYLOCITY_VENV") and os.path.join(os.environ["PAYLOCITY_VENV"], "bin", "python") \
+    or sys.executable
+HEADING = "## Webhook intake (issue 4)"
+DB = "bench_intake"
+COMPANY = "C1001"
+HOOK_USER, HOOK_PASSWORD = "bench", "bench-webhook-password"
+
+FLOOR_ADDON = {
+    "__init__.py": "from . import models, controllers\n",
+    "__manifest__.py": "{'name': 'Paylocity bench floor', 'version': '19.0.0.0.1', 'depends': ['base'],\n"
+                       " 'author': 'paylocity_connector bench', 'data': ['ir.model.access.csv'],\n"
+                       " 'license': 'LGPL-3', 'installable': True}\n",
+    "ir.model.access.csv": "id,name,model_id:id,group_id:id,perm_read,perm_write,perm_create,perm_unlink\n"
+                           "access_floor,floor,model_paylocity_bench_floor,base.group_system,1,1,1,1\n",
+    "models.py": textwrap.dedent("""\
+        from odoo import fields, models
+
+
+        class PaylocityBenchFloor(models.Model):
+            _name = 'paylocity.bench.floor'
+            _description = 'Bench floor: one stored record per request'
+
+            body = fields.Text()
+    """),
+    "controllers.py": textwrap.dedent("""\
+        from odoo import http
+        from odoo.http import request
+
+
+        class Floor(http.Controller):
+            @http.route('/paylocity_bench/floor', type='http', auth='public', methods=['POST'], csrf=False,
+                        save_session=False)
+            def floor(self, **_params):
+                request.env['paylocity.bench.floor'].sudo().create({'body': request.httprequest.get_data(as_text=True)})
+                return request.make_json_response({'status': 'stored'})
+    """),
+}
+
+SETUP_CONNECTION = textwrap.dedent("""\
+    from odoo.addons.paylocity_connector.models.paylocity_connection import hash_webhook_password
+    connection = env['paylocity.connection'].create({
+        'name': 'Bench', 'paylocity_company_id': %(company)r, 'environment': 'test',
+        'company_id': env.ref('base.main_company').id, 'webhook_allowed_networks': '127.0.0.1/32'})
+    connection.write({'webhook_username': %(user)r, 'webhook_password_hash': hash_webhook_password(%(password)r)})
+    env.cr.commit()
+    print('TOKEN=' + connection.webhook_token)
+""")
+
+
+# === ENVIRONMENT === #
+class Stack:
+    """Throw-away PostgreSQL + Odoo configuration (tools/lib/odoo_env.sh), and Odoo servers on demand."""
+
+    def __init__(self):
+        self.work = tempfile.mkdtemp(prefix="paylocity-bench-intake.")
+        os.chmod(self.work, 0o755)
+        self.env = dict(os.environ, ROOT=ROOT, WORK=self.work, PY=PY, ODOO_TREE=ODOO_TREE)
+        self.server = None
+
+    def shell(self, script):
+        done = subprocess.run(["bash", "-c", 'source "$ROOT/tools/lib/odoo_env.sh"\n' + script],
+                              env=self.env, stdout=subprocess.PIPE, text=True, check=True)
+        return done.stdout.strip()
+
+    def start(self):
+        out = self.shell('pg_start && odoo_prepare && echo "$PG_PORT $ODOO_CONF $PGDATA_DIR"')
+        self.pg_port, self.conf, self.pgdata = out.split()[-3:]
+        self.env.update(PG_PORT=self.pg_port, PGDATA_DIR=self.pgdata)
+        # odoo_env.sh tunes its cluster for tests (no fsync); intake's promise is "stored before 200", so measure
+        # with durable commits as a production server has them.
+        self.shell('as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -w -m fast restart '
+                   '-o "-h 127.0.0.1 -p $PG_PORT -k $WORK/pgsock -c max_connections=200" >/dev/null')
+        addon = os.path.join(self.work, "addons", "paylocity_bench_floor")
+        os.makedirs(addon)
+        for name, text in FLOOR_ADDON.items():
+            with open(os.path.join(addon, name), "w") as handle:
+                handle.write(text)
+
+    def odoo(self, *args, command=(), **kwargs):
+        return subprocess.run([PY, os.path.join(ODOO_TREE, "odoo-bin"), *command, "-c", self.conf, "-d", DB, *args],
+                              env=self.env, check=True, **kwargs)
+
+    def install(self):
+        log = os.path.join(self.work, "install.log")
+        self.odoo("-i", "paylocity_connector,paylocity_bench_floor", "--stop-after-init", "--logfile", log,
+                  stderr=subprocess.DEVNULL)
+        out = self.odoo("--no-http", command=("shell",), input=SETUP_CONNECTION % {
+            "company": COMPANY, "user": HOOK_USER, "password": HOOK_PASSWORD},
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+        return re.search(r"TOKEN=(\S+)", out).group(1)
+
+    def serve(self, mode, port):
+        args = ["--db-filter", "^%s$" % DB, "--http-port", str(port), "--max-cron-threads", "0",
+                "--logfile", os.path.join(self.work, "odoo-%s.log" % mode)]
+        if mode == "prefork":
+            args += ["--workers", "2"]
+        self.server = subprocess.Popen([PY, os.path.join(ODOO_TREE, "odoo-bin"), "-c", self.conf, "-d", DB, *args],
+                                       env=self.env, stderr=subprocess.DEVNULL)
+        for _second in range(120):
+            try:
+                if requests.get("http://127.0.0.1:%d/web/login" % port, timeout=5).status_code == 200:
+                    return "http://127.0.0.1:%d" % port
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        raise RuntimeError("Odoo did not start in %s mode" % mode)
+
+    def stop_server(self):
+        if self.server:
+            self.server.terminate()
+            self.server.wait(60)
+            self.server = None
+
+    def connect(self):
+        return psycopg2.connect(host="127.0.0.1", port=self.pg_port, user="odoo", password="odoo", dbname=DB)
+
+    def close(self, keep=False):
+        self.stop_server()
+        try:
+            self.shell('PG_PID_DIR="$PGDATA_DIR"; pg_stop')
+        finally:
+            if not keep:
+                shutil.rmtree(self.work, ignore_errors=True)
+
+
+# === LOAD === #
+def webhook_bodies(run_tag, deliveries, duplicate_share, seed):
+    """Paylocity-shaped bodies with unique keys for this run, plus re-sent duplicates, shuffled."""
+    distinct = []
+    first_check = datetime.date(2030 + run_tag, 1, 1)
+    for i in range(int(deliveries * (1 - duplicate_share))):
+        kind = i % 10
+        if kind < 5:
+            distinct.append({"companyId": COMPANY, "employeeId": "R%dN%d" % (run_tag, i), "companyName": "Bench Co",
+                             "employeeFirstName": "Bench", "employeeLastName": "Hire%d" % i,
+                             "employeeHireDate": "2026-01-05T00:00:00Z", "employeeType": "Regular Full Time",
+                             "employeeCostCenter1": "11 - Software Development"})
+        elif kind < 8:
+            distinct.append({"companyId": COMPANY, "employeeId": "R%dC%d" % (run_tag, i)})
+        elif kind == 8:
+            distinct.append({"companyId": COMPANY, "employeeId": "R%dT%d" % (run_tag, i),
+                             "employeeTerminationDate": "2026-02-27T00:00:00Z",
+                             "employeeTerminationReason": "Resigned"})
+        else:
+            check = first_check + datetime.timedelta(days=i // 90)
+            distinct.append({"companyId": COMPANY, "processId": "%s%02d" % (check.strftime("%Y%m%d"), i % 90 + 1),
+                             "checkDate": check.isoformat(), "runId": str(i % 90 + 1), "status": "Processed"})
+    rng = random.Random(seed)
+    bodies = distinct + [rng.choice(distinct) for _ in range(deliveries - len(distinct))]
+    rng.shuffle(bodies)
+    return [json.dumps(body).encode() for body in bodies], len(distinct)
+
+
+def blast(url, bodies, senders):
+    """POST every body from ``senders`` threads (keep-alive sessions); latencies in seconds, statuses, wall time."""
+    headers = {"Content-Type": "application/json", "User-Agent": "paylocity-bench",
+               "Authorization": "Basic " + base64.b64encode(("%s:%s" % (HOOK_USER, HOOK_PASSWORD)).encode()).decode()}
+    latencies, statuses = [None] * len(bodies), [None] * len(bodies)
+    counter, lock = itertools.count(), threading.Lock()
+    barrier = threading.Barrier(senders + 1)
+
+    def sender():
+        session = requests.Session()
+        session.trust_env = False
+        barrier.wait()
+        while True:
+            with lock:
+                index = next(counter)
+            if index >= len(bodies):
+                return
+            started = time.perf_counter()
+            try:
+                statuses[index] = session.post(url, data=bodies[index], headers=headers, timeout=120).status_code
+            except requests.RequestException:
+                statuses[index] = 0
+            latencies[index] = time.perf_counter() - started
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return latencies, statuses, time.perf_counter() - started
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered))) - 1))]
+
+
+def summarize(latencies, statuses, wall):
+    ms = [value * 1000 for value in latencies]
+    return {"n": len(ms), "p50": percentile(ms, 0.50), "p95": percentile(ms, 0.95), "p99": percentile(ms, 0.99),
+            "mean": sum(ms) / len(ms), "rps": len(ms) / wall, "bad": sum(1 for s in statuses if s != 200),
+            "wall": wall}
+
+
+def count(db, sql, *args):
+    with db.cursor() as cr:
+        cr.execute(sql, args)
+        return cr.fetchone()[0]
+
+
+def run_mode(stack, mode, token, args, run_tag):
+    base = stack.serve(mode, args.port)
+    floor_url = base + "/paylocity_bench/floor"
+    hook_url = base + "/paylocity/webhook/" + token
+    results = {}
+    try:
+        warm, _distinct = webhook_bodies(run_tag + 50, 100, 0.0, seed=run_tag)
+        blast(floor_url, warm, 4)
+        blast(hook_url, warm, 4)
+        db = stack.connect()
+        db.autocommit = True
+        # One sender alone: the latency without queueing.
+        alone, _distinct = webhook_bodies(run_tag + 70, args.alone, 0.0, seed=run_tag)
+        results["floor alone"] = summarize(*blast(floor_url, alone, 1))
+        alone, _distinct = webhook_bodies(run_tag + 80, args.alone, 0.0, seed=run_tag)
+        results["webhook alone"] = summarize(*blast(hook_url, alone, 1))
+        # Concurrent senders.
+        bodies, distinct = webhook_bodies(run_tag, args.deliveries, args.duplicates, seed=run_tag)
+        floor_before = count(db, "SELECT count(*) FROM paylocity_bench_floor")
+        results["floor"] = summarize(*blast(floor_url, bodies, args.senders))
+        results["floor"]["stored"] = count(db, "SELECT count(*) FROM paylocity_bench_floor") - floor_before
+        last_id = count(db, "SELECT coalesce(max(id), 0) FROM paylocity_event")
+        results["webhook"] = summarize(*blast(hook_url, bodies, args.senders))
+        hook = results["webhook"]
+        hook["distinct"] = distinct
+        hook["stored"] = count(db, "SELECT count(*) FROM paylocity_event WHERE id > %s", last_id)
+        hook["received_rows"] = count(db, "SELECT count(*) FROM paylocity_event WHERE id > %s AND state = 'received'",
+                                      last_id)
+        hook["received_keys"] = count(db, "SELECT count(DISTINCT dedup_key) FROM paylocity_event "
+                                          "WHERE id > %s AND state = 'received'", last_id)
+        db.close()
+    finally:
+        stack.stop_server()
+    return results
+
+
+# === REPORT === #
+def machine(stack):
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
+    except OSError:
+        pass
+    db = stack.connect()
+    version = count(db, "SELECT version()").split(",")[0]
+    db.close()
+    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "postgres": version,
+            "platform": platform.platform(), "load": "%.2f %.2f %.2f" % os.getloadavg()}
+
+
+def render(args, results, info, floor_note):
+    rows = []
+    for mode, result in results.items():
+        for label in ("floor alone", "webhook alone", "floor", "webhook"):
+            r = result[label]
+            senders = 1 if "alone" in label else args.senders
+            stored = r.get("stored", "")
+            rows.append("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.0f | %d | %s |" % (
+                mode, label.replace(" alone", ""), r["n"], senders, r["p50"], r["p95"], r["p99"], r["rps"], r["bad"],
+                stored))
+    checks = []
+    for mode, result in results.items():
+        hook = result["webhook"]
+        checks.append("%s: %d deliveries → %d rows stored; %d `received` rows for %d distinct keys (%d distinct "
+                      "bodies sent), the rest `duplicate`; %d answers other than 200" % (
+                          mode, hook["n"], hook["stored"], hook["received_rows"], hook["received_keys"],
+                          hook["distinct"], hook["bad"]))
+    return "\n".join([
+        HEADING,
+        "",
+        "`/opt/paylocity-venv/bin/python bench/bench_webhook_intake.py --deliveries %d --senders %d` — a real Odoo "
+        "19.0 (`odoo-bin`, cron threads off so only intake is measured) on a throw-away PostgreSQL with durable "
+        "commits (fsync and synchronous_commit on), everything on 127.0.0.1. **floor** is a bare public route of a "
+        "throw-away bench addon that stores one record per request; **webhook** is `/paylocity/webhook/<token>` "
+        "(token, size, allow-list, Basic auth, classification, company check, de-duplication, store, cron "
+        "trigger) with %d %% re-sent duplicates among the bodies (New Hire, Employee Change, Termination, Payroll "
+        "Processed). Both get the same bodies. \"alone\" = one sender, %d requests; otherwise %d concurrent "
+        "keep-alive senders (Python threads on the same machine)." % (
+            args.deliveries, args.senders, round(args.duplicates * 100), args.alone, args.senders),
+        "",
+        "| mode | route | requests | senders | p50 ms | p95 ms | p99 ms | req/s | non-200 | rows stored |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+        "Zero lost events — " + "; ".join(checks) + ".",
+        "",
+        floor_note,
+        "",
+        "Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; %(postgres)s; %(platform)s; load average before "
+        "the run %(load)s (other helpers share the machine). The senders run on the same 2 cores as Odoo and "
+        "PostgreSQL. Measured %(date)s." % dict(info, date=datetime.date.today().isoformat()),
+        "",
+    ])
+
+
+def write_section(section):
+    path = os.path.join(ROOT, "bench", "RESULTS.md")
+    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
+    pattern = re.compile(r"^%s\n.*?(?=^## |\Z)" % re.escape(HEADING), re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: section + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--senders", type=int, default=20)
+    parser.add_argument("--duplicates", type=float, default=0.2, help="share of re-sent bodies (default 0.2)")
+    parser.add_argument("--alone", type=int, default=200, help="requests sent by a single sender first")
+    parser.add_argument("--modes", default="threaded,prefork")
+    parser.add_argument("--port", type=int, default=0, help="Odoo HTTP port (default: a free one)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs) at the end")
+    parser.add_argument("--write", action="store_true", help="update this bench's section of bench/RESULTS.md")
+    args = parser.parse_args()
+    if not os.path.isfile(os.path.join(ODOO_TREE, "odoo-bin")):
+        sys.exit("no Odoo 19.0 tree at %s (set ODOO_TREE)" % ODOO_TREE)
+    stack = Stack()
+    try:
+        stack.start()
+        if not args.port:
+            args.port = int(stack.shell("free_port"))
+        token = stack.install()
+        info = machine(stack)
+        results = {}
+        for run_tag, mode in enumerate(args.modes.split(",")):
+            print("running %s..." % mode, file=sys.stderr)
+            results[mode] = run_mode(stack, mode, token, args, run_tag)
+    finally:
+        stack.close(keep=args.keep)
+        if args.keep:
+            print("logs kept in %s" % stack.work, file=sys.stderr)
+    floor_note = floor_comparison(results)
+    section = render(args, results, info, floor_note)
+    print(section)
+    if args.write:
+        write_section(section)
+
+
+def floor_comparison(results):
+    parts = []
+    for mode, result in results.items():
+        floor, hook = result["floor"], result["webhook"]
+        parts.append("%s: webhook p50 %.1f ms vs floor %.1f ms (×%.2f), throughput %.0f vs %.0f req/s (%.0f %% of "
+                     "the floor)" % (mode, hook["p50"], floor["p50"], hook["p50"] / floor["p50"], hook["rps"],
+                                     floor["rps"], 100 * hook["rps"] / floor["rps"]))
+    return "Against the floor — " + "; ".join(parts) + "."
+
+
+if __name__ == "__main__":
+    main()
