@@ -6,6 +6,8 @@ import json
 from contextlib import contextmanager
 from unittest.mock import patch
 
+from odoo.tests.common import release_test_lock
+
 from ..paylocity.transport import RetryPolicy
 from ..paylocity.webhooks import classify
 from ..sandbox.webhooks import build_bodies
@@ -80,9 +82,17 @@ class EmployeeSyncCase(PaylocityCase):
 
     def sync(self, connection=None, **kwargs):
         """One complete reconciliation of the connection."""
-        done = (connection or self.connection)._poll_employees(**kwargs)
+        with self.threads_may_use_cursors():
+            done = (connection or self.connection)._poll_employees(**kwargs)
         self.assertTrue(done)
         return (connection or self.connection).employee_poll_message
+
+    @contextmanager
+    def threads_may_use_cursors(self):
+        """The client's fan-out threads read the token cache through their own (test) cursors; in a test the
+        main thread holds the registry's test lock, so it is released while they run (as HttpCase does)."""
+        with release_test_lock():
+            yield
 
     @contextmanager
     def spy_writes(self, models=SPIED_MODELS):
