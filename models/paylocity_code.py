@@ -157,14 +157,15 @@ class PaylocityCode(models.Model):
         changes = directory.code_changes({c.code: (c.name, c.active) for c in existing}, rows)
         if changes.created:
             Code.create([{'connection_id': connection.id, 'code_type': code_type, 'code': code[:40], 'name': name,
-                          'last_seen': now} for code, name in changes.created])
+                          'active': active, 'last_seen': now} for code, name, active in changes.created])
         for code, _old, new in changes.renamed:
             by_code[code].write({'name': new})
             by_code[code]._rename_aligned(new)
-        Code.browse([by_code[code].id for code in changes.reactivated]).write({'active': True})
-        Code.browse([by_code[code].id for code in changes.deactivated]).write({'active': False})
-        Code.browse([by_code[code].id for code, _name, active in rows if code in by_code and active]).write(
-            {'last_seen': now})
+        for codes, vals in ((changes.reactivated, {'active': True}), (changes.deactivated, {'active': False}),
+                            ([code for code, _name, active in rows if code in by_code and active],
+                             {'last_seen': now})):
+            if codes:
+                Code.browse([by_code[code].id for code in codes]).write(vals)
         return {'created': len(changes.created), 'renamed': len(changes.renamed),
                 'deactivated': len(changes.deactivated)}
 

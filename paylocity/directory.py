@@ -244,7 +244,7 @@ def after_cursor(employee_ids, cursor):
 
 @dataclass(frozen=True)
 class CodeChanges:
-    created: tuple      # (code, name) not known yet
+    created: tuple      # (code, name, active) not known yet
     renamed: tuple      # (code, old name, new name)
     deactivated: tuple  # codes known and active that Paylocity no longer lists (or lists as inactive)
     reactivated: tuple  # codes known and inactive that Paylocity lists as active again
@@ -261,7 +261,7 @@ def code_changes(known, fetched):
         seen[code] = (_clean(name), bool(active))
     for code, (name, active) in seen.items():
         if code not in known:
-            created.append((code, name))
+            created.append((code, name, active))
             continue
         old_name, old_active = known[code]
         if name and normalize(name) != normalize(old_name):

@@ -162,12 +162,14 @@ def test_code_changes():
     fetched = [("10", "Engineering", True), ("20", "Sales & Marketing", True), ("30", "Finance", True),
                ("40", "People", True), ("40", "dup", True), ("", "blank", True), ("9", "Old", False)]
     changes = directory.code_changes(known, fetched)
-    assert changes.created == (("40", "People"),)
+    assert changes.created == (("40", "People", True),)
     assert changes.renamed == (("20", "Sales", "Sales & Marketing"),)
     assert changes.deactivated == ("9",)
     assert changes.reactivated == ("30",)
     gone = directory.code_changes({"10": ("Engineering", True)}, [])
     assert gone.deactivated == ("10",)
+    closed = directory.code_changes({}, [("LEGACY1", "Legacy Clerk", False)])
+    assert closed.created == (("LEGACY1", "Legacy Clerk", False),) and closed.deactivated == ()
 
 
 def test_entry_dates_are_iso_text():
