@@ -278,7 +278,25 @@ def run_mode(stack, mode, token, args, run_tag):
         db.close()
     finally:
         stack.stop_server()
+    for route, path in (("floor", "/paylocity_bench/floor"), ("webhook", "/paylocity/webhook/")):
+        results[route].update(server_side(os.path.join(stack.work, "odoo-%s.log" % mode), path))
     return results
+
+
+def server_side(log_path, path):
+    """Mean queries, SQL time and other server time per request of ``path``, from Odoo's request log lines
+    (``"POST <path> HTTP/1.1" 200 - <queries> <sql s> <other s>``)."""
+    pattern = re.compile(r'"POST %s\S* HTTP/1\.1" \d+ - (\d+) ([\d.]+) ([\d.]+)' % re.escape(path))
+    rows = []
+    with open(log_path) as log:
+        for line in log:
+            match = pattern.search(line)
+            if match:
+                rows.append((int(match.group(1)), float(match.group(2)), float(match.group(3))))
+    if not rows:
+        return {}
+    return {"queries": sum(r[0] for r in rows) / len(rows), "sql_ms": 1000 * sum(r[1] for r in rows) / len(rows),
+            "other_ms": 1000 * sum(r[2] for r in rows) / len(rows)}
 
 
 # === REPORT === #
@@ -306,6 +324,13 @@ def render(args, results, info, floor_note):
             rows.append("| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.0f | %d | %s |" % (
                 mode, label.replace(" alone", ""), r["n"], senders, r["p50"], r["p95"], r["p99"], r["rps"], r["bad"],
                 stored))
+    server = []
+    for mode, result in results.items():
+        for route in ("floor", "webhook"):
+            r = result[route]
+            if "queries" in r:
+                server.append("%s %s: %.1f queries, %.1f ms SQL, %.1f ms other" % (
+                    mode, route, r["queries"], r["sql_ms"], r["other_ms"]))
     checks = []
     for mode, result in results.items():
         hook = result["webhook"]
@@ -331,6 +356,8 @@ def render(args, results, info, floor_note):
         *rows,
         "",
         "Zero lost events — " + "; ".join(checks) + ".",
+        "",
+        "Server side, mean per request over the whole run (Odoo's request log): " + "; ".join(server) + ".",
         "",
         floor_note,
         "",
