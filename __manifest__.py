@@ -26,6 +26,11 @@
         'views/paylocity_code_views.xml',
         'views/paylocity_employee_views.xml',
         'views/hr_employee_views.xml',
+        'security/paylocity_payroll_security.xml',
+        'data/ir_cron_payroll.xml',
+        'views/paylocity_pay_run_views.xml',
+        'views/paylocity_gl_rule_views.xml',
+        'wizards/paylocity_pay_run_repost_views.xml',
     ],
     'demo': [
         'data/paylocity_demo.xml',

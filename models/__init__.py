@@ -10,4 +10,10 @@ from . import paylocity_connection_sync
 from . import paylocity_event_employee
 from . import hr_employee
 from . import paylocity_token
+from . import paylocity_gl_rule
+from . import paylocity_pay_run
+from . import paylocity_pay_run_line
+from . import paylocity_connection_payroll
+from . import paylocity_event_payroll
+from . import account_move
 from . import res_config_settings

@@ -1,0 +1,238 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""Payroll options of a connection: where and how pay runs post, who is fetched, the payroll poll."""
+import datetime
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..paylocity import payroll
+from ..paylocity.errors import PaylocityError
+
+_logger = logging.getLogger(__name__)
+
+ADMIN = 'paylocity_connector.group_paylocity_admin'
+
+
+class PaylocityConnection(models.Model):
+    _inherit = 'paylocity.connection'
+
+    # === POSTING === #
+    payroll_enabled = fields.Boolean(
+        'Post payroll entries', default=True, tracking=True,
+        help="Turn each processed Paylocity pay run into one journal entry. When off, pay runs are neither "
+             "discovered nor fetched.")
+    payroll_net_pay_account_id = fields.Many2one(
+        'account.account', string='Net pay account', check_company=True, tracking=True, ondelete='restrict',
+        help="Credited with each pay run's net pay (what the employees receive); the bank payment of the net pay "
+             "is later reconciled against it.")
+    payroll_posting = fields.Selection(
+        [('post', 'Post the entry'), ('draft', 'Create the entry in draft'),
+         ('manual', 'Wait for the Post button')],
+        string='Posting', default='post', required=True, tracking=True,
+        help="What happens when a pay run is complete, mapped and agrees with Paylocity's totals.")
+    payroll_detail_level = fields.Selection(
+        [('aggregate', 'Summarized by account, analytic account and partner'),
+         ('employee', 'One set of lines per employee')],
+        string='Entry detail', default='aggregate', required=True, tracking=True)
+    payroll_date_source = fields.Selection(
+        [('check', 'Check date'), ('period_end', 'Pay period end date'), ('process', 'Processing date')],
+        string='Entry date', default='check', required=True, tracking=True,
+        help="Accounting date of the entry. The processing date is known only for runs announced by webhook; "
+             "others use the check date.")
+    payroll_user_id = fields.Many2one(
+        'res.users', string='Accountant', tracking=True, domain=[('share', '=', False)],
+        help="Receives the activities about pay runs held for mapping or review and mappings that went bad. "
+             "The connection's responsible when empty.")
+
+    # === FETCH AND POLL === #
+    payroll_start_date = fields.Date(
+        'Post pay runs from', default=fields.Date.context_today, tracking=True,
+        help="Pay runs with an earlier check date are never fetched or posted (their entries were made before "
+             "the connector).")
+    payroll_lookback_days = fields.Integer(
+        'Terminated employees within (days)', default=45, tracking=True,
+        help="A pay run is fetched for active employees, those on leave, and employees terminated at most this "
+             "many days before its check date (their final check).")
+    payroll_poll_days = fields.Integer(
+        'Poll check dates within (days)', default=14,
+        help="The daily poll looks for pay runs with a check date from this many days ago onwards that were "
+             "never announced by webhook.")
+    payroll_poll_last_at = fields.Datetime('Last payroll poll', readonly=True, copy=False)
+    gl_rule_check_at = fields.Datetime('Mappings last checked', readonly=True, copy=False)
+
+    # === LINKS === #
+    gl_rule_ids = fields.One2many('paylocity.gl.rule', 'connection_id', string='Mappings')
+    gl_rule_count = fields.Integer('Mapping count', compute='_compute_payroll_counts')
+    pay_run_ids = fields.One2many('paylocity.pay.run', 'connection_id', string='Pay runs')
+    pay_run_count = fields.Integer('Pay run count', compute='_compute_payroll_counts')
+
+    _payroll_lookback_days_positive = models.Constraint(
+        'CHECK (payroll_lookback_days >= 0)', "The look-back for terminated employees cannot be negative.")
+    _payroll_poll_days_positive = models.Constraint(
+        'CHECK (payroll_poll_days >= 0)', "The payroll poll window cannot be negative.")
+
+    def _compute_payroll_counts(self):
+        rules = dict(self.env['paylocity.gl.rule']._read_group(
+            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
+        runs = dict(self.env['paylocity.pay.run']._read_group(
+            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
+        for connection in self:
+            connection.gl_rule_count = rules.get(connection, 0)
+            connection.pay_run_count = runs.get(connection, 0)
+
+    def _payroll_client(self):
+        """The connection's client; ``paylocity_client_options`` in the context tunes it (tests, benchmarks)."""
+        return self._get_client(**dict(self.env.context.get('paylocity_client_options') or {}))
+
+    def _payroll_accountant(self):
+        """Who receives payroll activities: the accountant, else the responsible, else the administrator."""
+        self.ensure_one()
+        return self.payroll_user_id or self.user_id or self.create_uid or self.env.ref('base.user_admin')
+
+    def _payroll_alert(self, summary, body):
+        """A chatter note and (once per subject while open) an activity for the accountant."""
+        self.ensure_one()
+        connection = self.sudo()
+        connection.message_post(body=body, subtype_xmlid='mail.mt_note')
+        if not connection.activity_ids.filtered(lambda a: a.summary == summary):
+            connection.activity_schedule('mail.mail_activity_data_warning', summary=summary, note=body,
+                                         user_id=connection._payroll_accountant().id)
+
+    def _payroll_setup_problems(self):
+        """What keeps this connection's pay runs from posting, whatever the mappings (sentences)."""
+        self.ensure_one()
+        problems = []
+        account = self.payroll_net_pay_account_id
+        if not account:
+            problems.append(self.env._("Set the net pay account on the connection."))
+        else:
+            problems += [self.env._("Net pay account: %(problem)s", problem=problem)
+                         for problem in self.env['paylocity.gl.rule']._account_problems(account, self.company_id)]
+        if not self.journal_id:
+            problems.append(self.env._("Set the journal on the connection."))
+        elif self.journal_id.company_id != self.company_id:
+            problems.append(self.env._("The journal belongs to another company."))
+        return problems
+
+    def _payroll_analytics(self):
+        """Cost center code → analytic account id, for the level the mappings use."""
+        self.ensure_one()
+        codes = self.env['paylocity.code'].sudo().with_context(active_test=False).search([
+            ('connection_id', '=', self.id), ('code_type', '=', 'costcenter%s' % self.analytic_level),
+            ('analytic_account_id', '!=', False)])
+        return {code.code: code.analytic_account_id.id for code in codes}
+
+    # === ACTIONS === #
+    def action_view_pay_runs(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_pay_run')
+        action['domain'] = [('connection_id', '=', self.id)]
+        action['context'] = {'default_connection_id': self.id}
+        return action
+
+    def action_view_gl_rules(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_gl_rule')
+        action['domain'] = [('connection_id', '=', self.id)]
+        action['context'] = {'default_connection_id': self.id, 'search_default_filter_active': 1}
+        return action
+
+    def action_create_draft_rules(self):
+        """Draft mappings for every code the connection's pay runs found unmapped, and every imported earning,
+        deduction and tax code without one."""
+        self.ensure_one()
+        self.env['paylocity.gl.rule'].check_access('create')
+        rules = self.env['paylocity.gl.rule']._create_draft_rules(self)
+        return self._notify(self.env._("%(count)s draft mapping(s) created.", count=len(rules)),
+                            'success' if rules else 'info')
+
+    def action_poll_pay_runs(self):
+        """Look for pay runs now (the daily poll, for this connection)."""
+        self.ensure_one()
+        self.check_access('write')
+        try:
+            found = self.sudo()._poll_pay_runs()
+        except PaylocityError as exc:
+            raise UserError(self.env._("Paylocity could not be read: %(reason)s", reason=payroll.error_text(exc))) \
+                from None
+        return self._notify(self.env._("%(count)s new pay run(s) found.", count=len(found)), 'success')
+
+    def action_check_gl_rules(self):
+        self.ensure_one()
+        bad = self.env['paylocity.gl.rule'].sudo()._check_connection_rules(self, full=True)
+        if bad:
+            return self._notify(self.env._("%(count)s mapping(s) need attention.", count=len(bad)), 'warning')
+        return self._notify(self.env._("Every mapping is usable."), 'success')
+
+    def _notify(self, message, kind):
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {'message': message, 'type': kind,
+                       'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}},
+        }
+
+    # === POLL === #
+    @api.model
+    def _cron_poll_pay_runs(self):
+        """Daily: discover pay runs that never announced themselves, for every payroll-enabled connection."""
+        connections = self.sudo().search([('payroll_enabled', '=', True)])
+        for connection in connections:
+            try:
+                connection._poll_pay_runs()
+            except PaylocityError as exc:
+                _logger.warning("Paylocity connection %s: payroll poll failed: %s",
+                                connection.id, payroll.error_text(exc))
+            self.env['paylocity.event']._commit_step(processed=1)
+
+    def _poll_pay_runs(self, today=None):
+        """Read the year's pay-statement summaries of every employee who could have been paid lately and record
+        each (check date, run) not yet known as a Payroll Processed poll event; the event meets a webhook of the
+        same run on its de-duplication key, and its handler creates the pay run. Returns the new events."""
+        self.ensure_one()
+        if not self.payroll_enabled or not self._get_credentials('weblink'):
+            return self.env['paylocity.event']
+        today = today or fields.Date.context_today(self)
+        since = today - datetime.timedelta(days=max(self.payroll_poll_days, 0))
+        if self.payroll_start_date and self.payroll_start_date > since:
+            since = self.payroll_start_date
+        # A run is processed a few days before its check date: look a little ahead too.
+        until = today + datetime.timedelta(days=31)
+        PayRun = self.env['paylocity.pay.run']
+        employees = payroll.employees_to_fetch(PayRun._fetch_candidates(self), today,
+                                               max(self.payroll_lookback_days, 0) + self.payroll_poll_days)
+        items = [(employee, year) for employee in employees for year in payroll.poll_years(since, until)]
+        found = set()
+        client = self._payroll_client()
+        try:
+            results = client.fan_out(
+                lambda item: client.get_pay_statement_summaries(item[0], item[1]), items)
+        finally:
+            client.close()
+        errors = [result for _item, result in results if isinstance(result, BaseException)]
+        for _item, result in results:
+            if not isinstance(result, BaseException):
+                found |= payroll.discover_runs(result, since, until)
+        events = self.env['paylocity.event']
+        known = {(run.check_date, run.run_number) for run in PayRun.sudo().search(
+            [('connection_id', '=', self.id), ('check_date', '>=', since)])}
+        for check_date, run_number in sorted(found - known):
+            events |= self._record_polled_run(check_date, run_number)
+        self.sudo().write({'payroll_poll_last_at': fields.Datetime.now()})
+        if errors and not found:
+            raise errors[0]
+        if errors:
+            _logger.warning("Paylocity connection %s: payroll poll could not read %s of %s employee-years (%s)",
+                            self.id, len(errors), len(items), payroll.error_text(errors[0]))
+        return events
+
+    def _record_polled_run(self, check_date, run_number):
+        process_id = payroll.process_id(check_date, run_number)
+        body = {'companyId': self.paylocity_company_id, 'processId': process_id,
+                'checkDate': check_date.isoformat(), 'runId': str(run_number), 'status': 'Processed'}
+        # The same key as the webhook's (paylocity/webhooks.py): a poll and a webhook of one run meet.
+        key = 'payroll_processed:%s:%s' % (self.paylocity_company_id, process_id)
+        return self.env['paylocity.event']._create_from_poll(
+            self, 'payroll_processed', key, body, process_id=process_id, check_date=check_date, run_id=run_number,
+            summary={'check_date': check_date.isoformat(), 'run_id': run_number, 'found_by': 'payroll poll'})

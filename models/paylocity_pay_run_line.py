@@ -1,0 +1,118 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""What a pay run fetched, kept so an auditor can trace every amount of the entry back to Paylocity:
+one row per employee asked (and the answer), their pay-statement summaries and detail lines, and the codes
+a build found unmapped."""
+from odoo import fields, models
+
+FETCH_STATES = [
+    ('pending', 'To fetch'),
+    ('paid', 'Paid'),
+    ('not_paid', 'Not paid'),
+    ('error', 'Error'),
+]
+# Paylocity's ``det``: E earning, D deduction, T tax (inferred; kept as text so an unknown kind is still stored).
+DET_HELP = "E earning, D deduction, T tax."
+
+
+class PaylocityPayRunEmployee(models.Model):
+    """One employee asked for a pay run's statements, and what Paylocity answered (resume point of the fetch)."""
+    _name = 'paylocity.pay.run.employee'
+    _description = 'Paylocity pay run: employee fetched'
+    _order = 'run_id, id'
+    _rec_name = 'paylocity_employee_id'
+
+    run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
+    company_id = fields.Many2one(related='run_id.company_id', store=True, index=True)
+    currency_id = fields.Many2one(related='run_id.currency_id')
+    paylocity_employee_id = fields.Char('Paylocity ID', required=True, readonly=True)
+    binding_id = fields.Many2one('paylocity.employee', string='Binding', readonly=True, ondelete='set null')
+    employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
+                                  context={'active_test': False})
+    cost_center = fields.Char(
+        readonly=True, help="The employee's cost center (at the level the mappings use) when the run was fetched.")
+    fetch_state = fields.Selection(FETCH_STATES, string='Fetch', required=True, default='pending', readonly=True,
+                                   index=True)
+    error = fields.Char(readonly=True)
+    attempts = fields.Integer(readonly=True)
+    fetched_at = fields.Datetime(readonly=True)
+    gross_pay = fields.Monetary(readonly=True, help="Σ grossPay of the employee's summaries in this run.")
+    net_pay = fields.Monetary(readonly=True, help="Σ netPay of the employee's summaries in this run.")
+    statement_ids = fields.One2many('paylocity.pay.run.statement', 'run_employee_id', string='Pay statements')
+    line_ids = fields.One2many('paylocity.pay.run.line', 'run_employee_id', string='Detail lines')
+
+    _run_employee_uniq = models.Constraint(
+        'UNIQUE (run_id, paylocity_employee_id)', "An employee is fetched once per pay run.")
+
+
+class PaylocityPayRunStatement(models.Model):
+    """A pay-statement summary of the run, as Paylocity returned it."""
+    _name = 'paylocity.pay.run.statement'
+    _description = 'Paylocity pay run: pay statement'
+    _order = 'run_id, transaction_number, id'
+    _rec_name = 'transaction_number'
+
+    run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
+    run_employee_id = fields.Many2one('paylocity.pay.run.employee', required=True, ondelete='cascade', index=True,
+                                      readonly=True)
+    company_id = fields.Many2one(related='run_id.company_id', store=True)
+    currency_id = fields.Many2one(related='run_id.currency_id')
+    paylocity_employee_id = fields.Char('Paylocity ID', readonly=True)
+    employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
+                                  context={'active_test': False})
+    check_date = fields.Date(readonly=True)
+    process = fields.Integer('Paylocity run id', readonly=True)
+    transaction_number = fields.Integer(readonly=True)
+    check_number = fields.Integer(readonly=True)
+    voucher_number = fields.Integer(readonly=True)
+    begin_date = fields.Date('Period start', readonly=True)
+    end_date = fields.Date('Period end', readonly=True)
+    gross_pay = fields.Monetary(readonly=True)
+    net_pay = fields.Monetary(readonly=True)
+    net_check = fields.Monetary(readonly=True)
+    direct_deposit_amount = fields.Monetary(readonly=True)
+
+
+class PaylocityPayRunLine(models.Model):
+    """A pay-statement detail line of the run (earning, deduction or tax), as Paylocity returned it."""
+    _name = 'paylocity.pay.run.line'
+    _description = 'Paylocity pay run: pay statement line'
+    _order = 'run_id, run_employee_id, id'
+    _rec_name = 'det_code'
+
+    run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
+    run_employee_id = fields.Many2one('paylocity.pay.run.employee', required=True, ondelete='cascade', index=True,
+                                      readonly=True)
+    company_id = fields.Many2one(related='run_id.company_id', store=True)
+    currency_id = fields.Many2one(related='run_id.currency_id')
+    connection_id = fields.Many2one(related='run_id.connection_id', store=True)
+    paylocity_employee_id = fields.Char('Paylocity ID', readonly=True)
+    employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
+                                  context={'active_test': False})
+    cost_center = fields.Char(readonly=True)
+    check_date = fields.Date(readonly=True, index=True)
+    transaction_number = fields.Integer(readonly=True)
+    transaction_type = fields.Char(readonly=True)
+    det = fields.Char('Kind', readonly=True, help=DET_HELP)
+    det_code = fields.Char('Code', readonly=True, index=True)
+    det_type = fields.Char('Side', readonly=True, help="Paylocity's detType (e.g. EE employee, ER employer).")
+    amount = fields.Monetary(readonly=True)
+    hours = fields.Float(readonly=True)
+    rate = fields.Float(readonly=True, digits=(16, 4))
+
+
+class PaylocityPayRunUnmapped(models.Model):
+    """A code (and cost center) the last build of the run could not map, with its exact amount."""
+    _name = 'paylocity.pay.run.unmapped'
+    _description = 'Paylocity pay run: unmapped code'
+    _order = 'run_id, det, code, cost_center'
+    _rec_name = 'code'
+
+    run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
+    company_id = fields.Many2one(related='run_id.company_id', store=True)
+    currency_id = fields.Many2one(related='run_id.currency_id')
+    det = fields.Char('Kind', readonly=True, help=DET_HELP)
+    code = fields.Char(readonly=True)
+    cost_center = fields.Char(readonly=True, help="Set when the code is mapped for other cost centers only.")
+    amount = fields.Monetary(readonly=True)
+    employee_count = fields.Integer('Employees', readonly=True)
+    reason = fields.Char(readonly=True, help="Why the mapping is missing or cannot be used.")
