@@ -72,6 +72,17 @@ class PaylocityConnection(models.Model):
     _payroll_poll_days_positive = models.Constraint(
         'CHECK (payroll_poll_days >= 0)', "The payroll poll window cannot be negative.")
 
+    # Settings that change how pay runs are built: runs waiting for a mapping or review look again.
+    _PAYROLL_BUILD_FIELDS = frozenset((
+        'payroll_net_pay_account_id', 'journal_id', 'payroll_detail_level', 'analytic_level', 'payroll_enabled',
+        'payroll_posting'))
+
+    def write(self, vals):
+        result = super().write(vals)
+        if self._PAYROLL_BUILD_FIELDS & set(vals):
+            self.env['paylocity.pay.run']._requeue_held(self)
+        return result
+
     def _compute_payroll_counts(self):
         rules = dict(self.env['paylocity.gl.rule']._read_group(
             [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))

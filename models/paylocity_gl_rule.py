@@ -7,6 +7,7 @@ last check, so a rule whose account was archived or taken out of the company is 
 it (and a pay run holds rather than posting to it).
 """
 import logging
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -20,6 +21,7 @@ _logger = logging.getLogger(__name__)
 DET_OF_TYPE = {'earning': 'E', 'deduction': 'D', 'tax': 'T'}
 TYPE_OF_DET = {det: code_type for code_type, det in DET_OF_TYPE.items()}
 WARNING = 'mail.mail_activity_data_warning'
+CHECK_MARGIN = timedelta(hours=1)
 
 
 class PaylocityGlRule(models.Model):
@@ -285,8 +287,12 @@ class PaylocityGlRule(models.Model):
         """Check the connection's mappings touched since its last check (all when ``full`` or never checked).
         Returns the rules found bad that were not flagged before."""
         connection = connection.sudo()
-        now = fields.Datetime.now()
+        # write_date is the writing transaction's start time, and a transaction that started before this one may
+        # commit after it: look back a margin so no change falls between two checks.
+        now = self.env.cr.now()
         since = None if full else connection.gl_rule_check_at
+        if since:
+            since -= CHECK_MARGIN
         rules = self.sudo().search([('connection_id', '=', connection.id)])
         if since:
             rules = rules.filtered(lambda r: r.write_date >= since or r.problem or any(
@@ -294,13 +300,17 @@ class PaylocityGlRule(models.Model):
                 for record in (r.debit_account_id, r.credit_account_id, r.analytic_account_id, r.code_id,
                                r.cost_center_id)))
         newly_bad = self.browse()
+        fixed = False
         for rule in rules:
             problems = [] if rule.ignore else rule._rule_problems()
             text = '; '.join(problems) or False
             if text and text != rule.problem:
                 newly_bad |= rule
+            fixed = fixed or (rule.problem and not text)
             if text != rule.problem:
                 rule.write({'problem': text})
+        if fixed:
+            self.env['paylocity.pay.run']._requeue_held(connection)
         if rules:
             rules.write({'checked_at': now})
         connection.write({'gl_rule_check_at': now})

@@ -604,8 +604,8 @@ class PaylocityPayRun(models.Model):
                   'net_pay_line': self.env._("Net pay line vs. net (a mapping's debit/credit disagrees with its code)")}
         out = []
         for diff in result.differences:
-            who = self.env._("Whole run") if diff.employee_id is None else '%s %s' % (
-                diff.employee_id, names.get(diff.employee_id, '')).strip()
+            who = self.env._("Whole run") if diff.employee_id is None else ('%s %s' % (
+                diff.employee_id, names.get(diff.employee_id, ''))).strip()
             out.append('%s — %s: Paylocity %s, detail lines %s, difference %s' % (
                 who, labels.get(diff.kind, diff.kind), diff.expected, diff.actual, diff.difference))
         return out

@@ -10,6 +10,10 @@ from . import test_webhook_credentials
 from . import test_webhook_intake
 from . import test_employee_sync
 from . import test_payroll_posting
+from . import test_payroll_never_twice
+from . import test_payroll_holds
+from . import test_payroll_failures
+from . import test_gl_rule
 from . import test_employee_poll
 from . import test_employee_push
 from . import test_employee_companies

@@ -78,6 +78,8 @@ class PayrollCase(TransactionCase):
         cls.setup = {}
         for paylocity_company, name in zip(COMPANIES, ('Payroll Co A', 'Payroll Co B')):
             cls.setup[paylocity_company] = cls._setup_company(paylocity_company, name)
+        # The sandbox outlives each test's transaction: tests that add pay runs use dates after this one.
+        cls.history_date = max(run.check_date for run in cls.sandbox.company('C1001').pay_runs)
         cls.company_a = cls.setup['C1001']['company']
         cls.company_b = cls.setup['C2002']['company']
         cls.connection = cls.setup['C1001']['connection']
@@ -178,13 +180,12 @@ class PayrollCase(TransactionCase):
 
     def latest_runs(self, paylocity_company='C1001'):
         """(regular run, off-cycle run) of the latest check date in the sandbox's history."""
-        data = self.data(paylocity_company)
-        latest = max(run.check_date for run in data.pay_runs)
-        return tuple(data.runs_on(latest))
+        return tuple(self.data(paylocity_company).runs_on(self.history_date))
 
-    def expected(self, sandbox_run, paylocity_company='C1001', mapping=MAPPING):
+    def expected(self, sandbox_run, paylocity_company='C1001', mapping=MAPPING, override=None):
         """{(account id, analytic id or None): balance} for a sandbox pay run, from the sandbox's own lines and the
-        mapping table above (net pay = Σ earnings − deductions − employee taxes, to the net pay account)."""
+        mapping table above (net pay = Σ earnings − deductions − employee taxes, to the net pay account).
+        ``override(person, line)`` may return another mapping tuple for one line (cost-center rules)."""
         setup = self.setup[paylocity_company]
         data = self.data(paylocity_company)
         accounts, analytics = setup['accounts'], setup['analytics']
@@ -194,7 +195,8 @@ class PayrollCase(TransactionCase):
             analytic = analytics.get(getattr(person, 'cost_center%s' % LEVEL))
             net = Decimal(0)
             for line in statement.lines:
-                kind, debit, credit, with_analytic, _partner = mapping[line.det_code]
+                kind, debit, credit, with_analytic, _partner = (override and override(person, line)) \
+                    or mapping[line.det_code]
                 if kind in ('debit', 'both'):
                     balances[(accounts[debit].id, analytic if with_analytic else None)] += line.amount
                 if kind in ('credit', 'both'):
@@ -238,6 +240,10 @@ class PayrollCase(TransactionCase):
         # The fan-out's threads read the token cache through test cursors: let them take the test lock.
         with release_test_lock():
             return self.env['paylocity.pay.run']._cron_process_pay_runs()
+
+    def poll(self, today, connection=None):
+        with release_test_lock():
+            return (connection or self.connection)._poll_pay_runs(today=today)
 
     def process_all(self):
         self.process_events()

@@ -1,0 +1,117 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""Hold, don't guess: an unmapped code or a difference with Paylocity's totals holds the run, names what is wrong,
+asks the accountant, and posts nothing; once fixed, the run posts (once)."""
+from decimal import Decimal
+
+from odoo.tests import tagged
+
+from .payroll_common import PayrollCase
+
+
+@tagged('post_install', '-at_install')
+class TestPayrollHolds(PayrollCase):
+
+    def rule(self, code):
+        return self.setup['C1001']['rules'].filtered(lambda r: r.code == code)
+
+    def test_unmapped_code_holds_the_run_then_it_posts_once_mapped(self):
+        _regular, off_cycle = self.latest_runs()
+        self.rule('BONUS').unlink()
+        self.deliver_payroll(off_cycle.process_id)
+        self.process_all()
+        run = self.run_of(off_cycle)
+        self.assertEqual(run.state, 'needs_mapping')
+        self.assertFalse(self.moves_of(run))
+        bonus = sum((line.amount for s in off_cycle.statements for line in s.lines if line.det_code == 'BONUS'),
+                    Decimal(0))
+        self.assertEqual([(u.det, u.code, Decimal(str(u.amount)), u.employee_count) for u in run.unmapped_ids],
+                         [('E', 'BONUS', bonus, len(off_cycle.statements))])
+        self.assertIn('BONUS', run.hold_reason)
+        activity = run.activity_ids
+        self.assertEqual(activity.summary, 'Pay run needs mapping')
+        self.assertEqual(activity.user_id, self.connection._payroll_accountant())
+        self.assertIn('BONUS', activity.note)
+
+        # Processing again does not pile up activities; the draft mapping button lists the code to map.
+        run.sudo().next_try_at = self.now()
+        self.process_runs()
+        self.assertEqual(len(run.activity_ids), 1)
+        run.with_user(self.admin_user).action_create_draft_rules()
+        draft = self.env['paylocity.gl.rule'].search([('connection_id', '=', self.connection.id),
+                                                      ('code', '=', 'BONUS')])
+        self.assertEqual((draft.kind, draft.det), ('draft', 'E'))
+        self.process_runs()
+        self.assertEqual(run.state, 'needs_mapping')   # a draft mapping has no account yet
+
+        # The accountant fills it in: the run is built again and posts.
+        draft.with_user(self.admin_user).write({'debit_account_id': self.setup['C1001']['accounts']['bonus'].id})
+        self.process_runs()
+        self.assertEqual(run.state, 'posted')
+        self.assertEqual(len(self.moves_of(run)), 1)
+        self.assertEqual(self.posted_balances(run.move_id), self.expected(off_cycle))
+        self.assertFalse(run.unmapped_ids)
+        self.assertFalse(run.activity_ids, "the accountant's to-do is done once the run posts")
+
+    def test_a_difference_with_paylocity_totals_holds_for_review(self):
+        self.connection.payroll_posting = 'manual'
+        regular, _off = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'ready')
+        # A detail line that disagrees with its summary (as a corrected statement in Paylocity could).
+        line = run.line_ids.filtered(lambda l: l.det_code == 'REG')[:1]
+        line.sudo().amount = line.amount + 1.0
+        run.with_user(self.admin_user).action_post()
+        self.assertEqual(run.state, 'needs_review')
+        self.assertFalse(self.moves_of(run))
+        self.assertIn('Gross', run.hold_reason)
+        self.assertIn('difference 1.00', run.hold_reason)
+        self.assertIn(line.paylocity_employee_id, run.hold_reason)
+        self.assertEqual(run.activity_ids.summary, 'Pay run needs review')
+
+        # The accountant accepts the listed differences: the entry is built from the detail lines, balanced.
+        run.with_user(self.admin_user).action_accept_differences()
+        self.assertEqual(run.state, 'posted')
+        move = run.move_id
+        self.assertEqual(sum(Decimal(str(line.debit)) for line in move.line_ids),
+                         sum(Decimal(str(line.credit)) for line in move.line_ids))
+        self.assertAlmostEqual(run.gross - run.paylocity_gross, 1.0, places=2)
+        self.assertIn('Differences accepted', run.message_ids.filtered(
+            lambda m: 'Differences accepted' in (m.body or ''))[0].body)
+
+    def test_missing_net_pay_account_holds_until_set(self):
+        net = self.connection.payroll_net_pay_account_id
+        self.connection.payroll_net_pay_account_id = False
+        regular, _off = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'needs_mapping')
+        self.assertIn('net pay account', run.hold_reason)
+        self.assertFalse(self.moves_of(run))
+        self.connection.payroll_net_pay_account_id = net   # settings changed: held runs look again
+        self.process_runs()
+        self.assertEqual(run.state, 'posted')
+        self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
+
+    def test_cost_center_mapping_wins_over_the_general_one(self):
+        regular, _off = self.latest_runs()
+        setup = self.setup['C1001']
+        department = '10'
+        special = setup['accounts']['overtime']   # any other expense account
+        self._make_rule(setup, 'REG', cost_center_id=setup['codes'][('costcenter2', department)].id,
+                        debit_account_id=special.id)
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'posted')
+
+        def override(person, line):
+            if line.det_code == 'REG' and person.cost_center2 == department:
+                return ('debit', 'overtime', None, True, None)
+            return None
+
+        self.assertTrue(any(self.data().employee(s.employee_id).cost_center2 == department
+                            for s in regular.statements))
+        self.assertEqual(self.posted_balances(run.move_id), self.expected(regular, override=override))
