@@ -184,6 +184,49 @@ class PaylocityConnection(models.Model):
                        'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}},
         }
 
+    # === DEMO === #
+    # The sandbox's codes (sandbox/data.py) → (debit, credit) account keys of Odoo's generic chart.
+    _DEMO_MAPPING = {
+        'earning': {'REG': ('expense_salary', None), 'OT': ('expense_salary', None),
+                    'BONUS': ('expense_salary', None)},
+        'deduction': {'401K': (None, 'current_liabilities'), 'MED': (None, 'current_liabilities'),
+                      'DEN': (None, 'current_liabilities')},
+        'tax': {'FITW': (None, 'employee_payroll_taxes'), 'SITW': (None, 'employee_payroll_taxes'),
+                'FICA': (None, 'employee_payroll_taxes'), 'MEDI': (None, 'employee_payroll_taxes'),
+                'FICA-ER': ('expense_salary', 'employer_payroll_taxes'),
+                'MEDI-ER': ('expense_salary', 'employer_payroll_taxes'),
+                'FUTA': ('expense_salary', 'employer_payroll_taxes'),
+                'SUTA': ('expense_salary', 'employer_payroll_taxes')},
+    }
+
+    def _payroll_demo_setup(self):
+        """Demo data: the net pay account and mappings of the sandbox's codes to the company's chart (Odoo's
+        generic chart accounts, found by their template ids); skipped quietly when that chart is not there."""
+        for connection in self.sudo():
+            company = connection.company_id
+
+            def account(key):
+                return self.env.ref('account.%s_%s' % (company.id, key), raise_if_not_found=False)
+
+            keys = {key for rules in self._DEMO_MAPPING.values() for pair in rules.values() for key in pair if key}
+            if not account('salary_payable') or not all(account(key) for key in keys):
+                _logger.info("Paylocity demo: no generic chart in company %s; payroll mappings not created",
+                             company.id)
+                continue
+            connection.write({'payroll_net_pay_account_id': account('salary_payable').id,
+                              'payroll_start_date': fields.Date.context_today(self) - datetime.timedelta(days=60)})
+            for code_type, rules in self._DEMO_MAPPING.items():
+                for code_text, (debit, credit) in rules.items():
+                    code = self.env['paylocity.gl.rule']._find_or_create_code(connection, code_type, code_text)
+                    if self.env['paylocity.gl.rule'].search_count([('connection_id', '=', connection.id),
+                                                                   ('code_id', '=', code.id)]):
+                        continue
+                    self.env['paylocity.gl.rule'].create({
+                        'connection_id': connection.id, 'code_id': code.id,
+                        'debit_account_id': debit and account(debit).id,
+                        'credit_account_id': credit and account(credit).id,
+                        'analytic_mode': 'employee' if debit else 'none'})
+
     # === POLL === #
     @api.model
     def _cron_poll_pay_runs(self):

@@ -3,10 +3,10 @@
 
 Life of a run::
 
-    webhook / poll / replay ──▶ new ──fetch (resumable)──▶ fetched ──build──▶ needs_mapping ─┐
-                                 │                                    ├──▶ needs_review ──┤ (fixed: Post / cron)
-                                 └──▶ failed (after retries)          └──▶ ready ─────────┴──▶ posted
-    any state without an entry ──▶ cancelled (by the accountant)
+    webhook / poll / replay ──▶ new ──fetch──▶ fetched ──build──┬──▶ needs_mapping ──┐ once fixed: Post,
+                                 │ (resumable, retried)         ├──▶ needs_review ───┤ or the cron after
+                                 └──▶ failed                    └──▶ ready ──────────┴──▶ posted (a change)
+    a run without a live entry ──▶ cancelled (by the accountant)
 
 Nothing twice:
 - one record per (connection, check date, run): the unique constraint is where webhook, poll and replay meet;
@@ -563,7 +563,8 @@ class PaylocityPayRun(models.Model):
             state = 'needs_mapping'
             hold += problems
             if result.unmapped:
-                hold.append(self.env._("%(count)s code(s) have no usable mapping: %(codes)s.", count=len(result.unmapped),
+                hold.append(self.env._("%(count)s code(s) have no usable mapping: %(codes)s.",
+                                       count=len(result.unmapped),
                                        codes=', '.join(self._unmapped_label(u) for u in result.unmapped)))
         elif differences and not accepted:
             state = 'needs_review'
@@ -631,9 +632,9 @@ class PaylocityPayRun(models.Model):
     def _post_entry(self, result):
         """Make the run's entry (posted, or draft if the connection says so) from ``result``, at most once."""
         self.ensure_one()
-        if self.post_count and not self.repost_confirmed:
-            return self.move_id   # never a second entry without an accountant's confirmation
-        if self.post_count and self._entry_status() not in GONE_STATUSES:
+        if self.post_count and (not self.repost_confirmed or self._entry_status() not in GONE_STATUSES):
+            # Never a second entry without an accountant's confirmation (and never beside a live one).
+            self.write({'state': 'posted', 'repost_confirmed': False})
             return self.move_id
         generation = self.post_count + 1
         move_vals = self._move_vals(result, generation)

@@ -1,0 +1,359 @@
+"""Bench, issue 6: a 2,000-employee pay run end to end in a real Odoo 19.0 against the sandbox at Paylocity's rate
+limit, beside the API floor (calls ÷ 25 calls/s) and the Odoo floor (the same entry created and posted directly).
+
+Measures, on one throw-away database:
+
+* the pay run through the connector, as its cron runs it: every bound employee asked for the check date's
+  summaries (and the paid ones for their details) through the client's fan-out at 25 calls/s, the statements
+  stored batch by batch (committed), the entry built by the journal builder and posted — API calls, seconds per
+  phase, and the fraction of the time spent beyond the rate-limit floor;
+* the Odoo floor: an ``account.move`` with the same lines (accounts, amounts, analytic accounts, partners)
+  created and posted directly, at the aggregate level and at the per-employee level (the connector's own
+  build-and-post at that level is measured on the same stored statements through a confirmed re-post).
+
+    /opt/paylocity-venv/bin/python bench/bench_payroll.py [--employees 2000] [--rate 25] [--write]
+
+It starts its own PostgreSQL (tools/lib/odoo_env.sh: fsync off, as the tests run it) and runs the measurement in
+``odoo-bin shell`` (a real registry and cursor; the fetch commits after each batch of 200 employees as the cron
+does), with the sandbox in the same process on 127.0.0.1, and stops everything at the end.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ODOO_TREE = os.environ.get("ODOO_TREE", "/opt/odoo19")
+PY = os.environ.get("PAYLOCITY_VENV") and os.path.join(os.environ["PAYLOCITY_VENV"], "bin", "python") \
+    or sys.executable
+HEADING = "## Payroll posting (issue 6)"
+DB = "bench_payroll"
+
+# Runs inside `odoo-bin shell` (``env`` is given); prints one line "RESULT <json>".
+MEASURE = r'''
+import json, time
+from decimal import Decimal
+from odoo import Command
+from odoo.addons.paylocity_connector.sandbox import SandboxServer
+from odoo.addons.paylocity_connector.paylocity.hosts import sandbox_hosts
+
+N, RATE = %(employees)d, %(rate)s
+env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
+cr = env.cr
+result = {'employees': N}
+started = time.perf_counter()
+srv = SandboxServer(seed=6, employees=N, companies=('C1001',), weblink_rate_limit=RATE, history_runs=1).start()
+result['sandbox_seconds'] = time.perf_counter() - started
+hosts = sandbox_hosts(srv.base_url)
+data = srv.company('C1001')
+regular = data.runs_on(max(r.check_date for r in data.pay_runs))[0]
+
+# --- accounting set-up: a company with a chart, payroll accounts, analytic accounts per department ------
+company = env['res.company'].create({'name': 'Bench Payroll Co', 'country_id': env.ref('base.us').id})
+env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
+env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+cr.commit()
+A = env['account.account'].with_company(company)
+acc = {key: A.create({'code': code, 'name': key, 'account_type': kind, 'company_ids': [Command.set([company.id])]})
+       for key, code, kind in (('wages', 'B6101', 'expense'), ('overtime', 'B6102', 'expense'),
+                               ('bonus', 'B6103', 'expense'), ('er_tax', 'B6104', 'expense'),
+                               ('k401', 'B2301', 'liability_current'), ('benefits', 'B2302', 'liability_current'),
+                               ('federal', 'B2303', 'liability_current'), ('state', 'B2304', 'liability_current'),
+                               ('futa', 'B2305', 'liability_current'), ('net', 'B2309', 'liability_current'))}
+irs = env['res.partner'].create({'name': 'IRS', 'company_id': company.id})
+plan = env['account.analytic.plan'].create({'name': 'Departments'})
+connection = env['paylocity.connection'].create({
+    'name': 'Bench payroll', 'paylocity_company_id': 'C1001', 'company_id': company.id,
+    'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
+    'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
+    'sync_employees': False, 'analytic_level': '2', 'payroll_net_pay_account_id': acc['net'].id,
+    'payroll_start_date': '2020-01-01'}).with_context(paylocity_client_options={'weblink_rate': RATE})
+creds = srv.credentials('C1001')
+connection._set_credentials('weblink', creds.weblink_client_id, creds.weblink_client_secret)
+Code = env['paylocity.code']
+codes = {}
+for resource, code_type in (('earnings', 'earning'), ('deductions', 'deduction'), ('taxes', 'tax'),
+                            ('costcenter2', 'costcenter2')):
+    for code, name in data.codes(resource):
+        codes[(code_type, code)] = Code.create({'connection_id': connection.id, 'code_type': code_type,
+                                                'code': code, 'name': name})
+for code, name in data.codes('costcenter2'):
+    codes[('costcenter2', code)].analytic_account_id = env['account.analytic.account'].create(
+        {'name': name, 'plan_id': plan.id, 'company_id': company.id})
+mapping = {'REG': ('wages', None), 'OT': ('overtime', None), 'BONUS': ('bonus', None),
+           '401K': (None, 'k401'), 'MED': (None, 'benefits'), 'DEN': (None, 'benefits'),
+           'FITW': (None, 'federal'), 'SITW': (None, 'state'), 'FICA': (None, 'federal'), 'MEDI': (None, 'federal'),
+           'FICA-ER': ('er_tax', 'federal'), 'MEDI-ER': ('er_tax', 'federal'), 'FUTA': ('er_tax', 'futa'),
+           'SUTA': ('er_tax', 'state')}
+for code, (debit, credit) in mapping.items():
+    code_type = 'earning' if credit is None else ('deduction' if code in ('401K', 'MED', 'DEN') else 'tax')
+    env['paylocity.gl.rule'].create({
+        'connection_id': connection.id, 'code_id': codes[(code_type, code)].id,
+        'debit_account_id': debit and acc[debit].id, 'credit_account_id': credit and acc[credit].id,
+        'analytic_mode': 'employee' if debit else 'none', 'partner_id': irs.id if credit == 'federal' else False})
+started = time.perf_counter()
+people = data.sorted_employees()
+employees = env['hr.employee'].with_company(company).create(
+    [{'name': p.display_name, 'company_id': company.id} for p in people])
+env['paylocity.employee'].create([{
+    'connection_id': connection.id, 'paylocity_employee_id': p.employee_id, 'employee_id': e.id,
+    'status_type': p.status_type, 'termination_date': p.termination_date or False,
+    'cost_center1': p.cost_center1, 'cost_center2': p.cost_center2, 'cost_center3': p.cost_center3}
+    for p, e in zip(people, employees)])
+result['bindings_seconds'] = time.perf_counter() - started
+cr.commit()
+
+# Warm-up: the first entry a process makes loads sequences and caches; neither side should pay for it.
+warm = env['account.move'].with_company(company).create({
+    'move_type': 'entry', 'journal_id': connection.journal_id.id, 'line_ids': [
+        Command.create({'account_id': acc['wages'].id, 'debit': 1.0}),
+        Command.create({'account_id': acc['net'].id, 'credit': 1.0})]})
+warm.action_post()
+cr.rollback()
+
+# --- the pay run, as the processing cron runs it ---------------------------------------------------
+PayRun = type(env['paylocity.pay.run'])
+phases = {'fetch': 0.0, 'build': 0.0, 'post': 0.0}
+
+
+def timed(name, method):
+    def wrapper(self, *args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            phases[name] += time.perf_counter() - t
+    return wrapper
+
+
+PayRun._fetch = timed('fetch', PayRun._fetch)
+PayRun._build = timed('build', PayRun._build)
+PayRun._post_entry = timed('post', PayRun._post_entry)
+run, _created = env['paylocity.pay.run']._get_or_create(connection, regular.check_date, regular.run_id,
+                                                        source='webhook')
+run._request_processing()
+cr.commit()
+srv.reset_calls()
+started = time.perf_counter()
+env['paylocity.pay.run']._cron_process_pay_runs()
+result['end_to_end_seconds'] = time.perf_counter() - started
+cr.commit()
+calls = srv.calls
+result['api'] = {'total': len(calls), 'token': sum(1 for c in calls if c.family == 'token'),
+                 'summary': sum(1 for c in calls if '/paystatement/summary/' in c.path),
+                 'details': sum(1 for c in calls if '/paystatement/details/' in c.path),
+                 'http_429': sum(1 for c in calls if c.status == 429)}
+if calls:
+    result['api']['span_seconds'] = max(c.at for c in calls) - min(c.at for c in calls)
+result['phases'] = dict(phases)
+run.invalidate_recordset()
+move = run.move_id
+result['run'] = {'state': run.state, 'asked': run.fetch_total, 'paid': run.paid_count,
+                 'statements': len(run.statement_ids), 'source_lines': len(run.line_ids),
+                 'entry_lines': len(move.line_ids), 'move_state': move.state,
+                 'balanced': str(sum(Decimal(str(l.debit)) - Decimal(str(l.credit)) for l in move.line_ids)),
+                 'paylocity_gross': run.paylocity_gross, 'sandbox_gross': str(sum(s.gross for s in regular.statements)),
+                 'hold': run.hold_reason, 'error': run.last_error}
+
+
+def floor(source_move):
+    """Create and post an entry with the same lines directly, timed (create, post)."""
+    lines = [Command.create({'account_id': l.account_id.id, 'name': l.name, 'debit': l.debit, 'credit': l.credit,
+                             'partner_id': l.partner_id.id, 'analytic_distribution': l.analytic_distribution})
+             for l in source_move.line_ids]
+    vals = {'move_type': 'entry', 'journal_id': source_move.journal_id.id, 'date': source_move.date,
+            'ref': 'floor', 'line_ids': lines}
+    t = time.perf_counter()
+    floor_move = env['account.move'].with_company(company).create(vals)
+    env.flush_all()
+    created = time.perf_counter() - t
+    t = time.perf_counter()
+    floor_move.action_post()
+    env.flush_all()
+    posted = time.perf_counter() - t
+    cr.rollback()
+    return {'lines': len(lines), 'create': created, 'post': posted}
+
+
+result['floor_aggregate'] = floor(move)
+
+# --- the per-employee level: the same stored statements, built and posted again (a confirmed re-post) ---
+move._reverse_moves([{'date': move.date}], cancel=True)
+connection.payroll_detail_level = 'employee'
+cr.commit()
+for key in phases:
+    phases[key] = 0.0
+started = time.perf_counter()
+run._repost('bench: per-employee entry')
+result['employee_level_seconds'] = time.perf_counter() - started
+cr.commit()
+result['employee_phases'] = dict(phases)
+run.invalidate_recordset()
+result['employee_run'] = {'state': run.state, 'entry_lines': len(run.move_id.line_ids),
+                          'generation': run.move_id.paylocity_generation}
+result['floor_employee'] = floor(run.move_id)
+cr.execute('SELECT version()')
+result['postgres'] = cr.fetchone()[0].split(',')[0]
+srv.stop()
+print('RESULT ' + json.dumps(result, default=str))
+'''
+
+
+class Stack:
+    """Throw-away PostgreSQL and Odoo configuration from tools/lib/odoo_env.sh."""
+
+    def __init__(self):
+        self.work = tempfile.mkdtemp(prefix="paylocity-bench-payroll.")
+        os.chmod(self.work, 0o755)
+        self.env = dict(os.environ, ROOT=ROOT, WORK=self.work, PY=PY, ODOO_TREE=ODOO_TREE)
+
+    def shell(self, script):
+        done = subprocess.run(["bash", "-c", 'source "$ROOT/tools/lib/odoo_env.sh"\n' + script],
+                              env=self.env, stdout=subprocess.PIPE, text=True, check=True)
+        return done.stdout.strip()
+
+    def start(self):
+        out = self.shell('pg_start && odoo_prepare && echo "$PG_PORT $ODOO_CONF $PGDATA_DIR"')
+        self.pg_port, self.conf, self.pgdata = out.split()[-3:]
+        self.env.update(PG_PORT=self.pg_port, PGDATA_DIR=self.pgdata)
+
+    def odoo(self, *args, command=(), **kwargs):
+        return subprocess.run([PY, os.path.join(ODOO_TREE, "odoo-bin"), *command, "-c", self.conf, "-d", DB, *args],
+                              env=self.env, check=True, **kwargs)
+
+    def install(self):
+        self.odoo("-i", "paylocity_connector", "--stop-after-init", "--logfile",
+                  os.path.join(self.work, "install.log"), stderr=subprocess.DEVNULL)
+
+    def measure(self, args):
+        script = MEASURE % {"employees": args.employees, "rate": args.rate}
+        out = self.odoo("--no-http", "--logfile", os.path.join(self.work, "measure.log"), command=("shell",),
+                        input=script, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+        match = re.search(r"^RESULT (.*)$", out, re.M)
+        if not match:
+            raise RuntimeError("the measurement printed no result; see %s/measure.log" % self.work)
+        return json.loads(match.group(1))
+
+    def close(self, keep=False):
+        try:
+            self.shell('PG_PID_DIR="$PGDATA_DIR"; pg_stop')
+        finally:
+            if not keep:
+                shutil.rmtree(self.work, ignore_errors=True)
+
+
+def machine():
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
+            "platform": platform.platform(), "load": "%.2f %.2f %.2f" % os.getloadavg()}
+
+
+def render(args, r, info):
+    api, run, phases = r["api"], r["run"], r["phases"]
+    calls = api["total"]
+    api_floor = calls / args.rate
+    total = r["end_to_end_seconds"]
+    fetch = phases["fetch"]
+    agg, emp = r["floor_aggregate"], r["floor_employee"]
+    emp_phases = r["employee_phases"]
+    return "\n".join([
+        HEADING,
+        "",
+        "`/opt/paylocity-venv/bin/python bench/bench_payroll.py --employees %d --rate %s` — a real Odoo 19.0 "
+        "(`odoo-bin shell`: real registry and cursor; the processing cron's own method, which commits after each "
+        "batch of 200 employees) on a throw-away PostgreSQL (fsync off, as the test command runs it), against the "
+        "sandbox in the same process on 127.0.0.1 with %d employees, limited like Paylocity's WebLink to %s calls/s "
+        "(the client paces itself to the same limit, 8 workers). The run is the sandbox's latest regular pay run; "
+        "every binding who could have been paid is asked (active, on leave, terminated within 45 days)." % (
+            r["employees"], args.rate, r["employees"], args.rate),
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        "| employees asked / paid / pay statements / detail lines stored | %d / %d / %d / %d |" % (
+            run["asked"], run["paid"], run["statements"], run["source_lines"]),
+        "| API calls (summaries + details + token) | %d (%d + %d + %d), %d × 429 |" % (
+            calls, api["summary"], api["details"], api["token"], api["http_429"]),
+        "| rate-limit floor (calls ÷ %s/s) | %.1f s |" % (args.rate, api_floor),
+        "| end to end (claim → fetch → build → post) | **%.1f s** |" % total,
+        "| of which fetch (API + storing the statements) / build / post | %.1f s / %.2f s / %.2f s |" % (
+            fetch, phases["build"], phases["post"]),
+        "| time beyond the rate-limit floor, end to end | **%.1f %%** (%.1f s) |" % (
+            100.0 * (total - api_floor) / total, total - api_floor),
+        "| time beyond the floor, fetch only | %.1f %% |" % (100.0 * (fetch - api_floor) / fetch),
+        "| entry | %s, %d lines, balanced (Σ debit − Σ credit = %s), gross %s = sandbox's %s |" % (
+            run["move_state"], run["entry_lines"], run["balanced"], run["paylocity_gross"], run["sandbox_gross"]),
+        "",
+        "| Odoo posting | lines | connector: build + post | Odoo floor: create + post the same entry directly |",
+        "| --- | --- | --- | --- |",
+        "| aggregate (default) | %d | %.2f s + %.2f s | %.2f s + %.2f s = %.2f s |" % (
+            agg["lines"], phases["build"], phases["post"], agg["create"], agg["post"], agg["create"] + agg["post"]),
+        "| one set per employee | %d | %.2f s + %.2f s | %.2f s + %.2f s = %.2f s |" % (
+            emp["lines"], emp_phases["build"], emp_phases["post"], emp["create"], emp["post"],
+            emp["create"] + emp["post"]),
+        "",
+        "Build = reading the stored statements back (SQL, amounts as text into `Decimal`), the journal builder, and "
+        "recording totals and checks on the run; post = the connector's `account.move` create + post (in a savepoint, "
+        "with its link back to the run). The per-employee row is the same run re-posted after reversing its "
+        "aggregate entry (a confirmed re-post: generation %s, %s). Set-up, not timed above: sandbox generation %.1f s, "
+        "%d employees and bindings created %.1f s." % (
+            r["employee_run"]["generation"], r["employee_run"]["state"], r["sandbox_seconds"], r["employees"],
+            r["bindings_seconds"]),
+        "",
+        "Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; %(postgres)s; %(platform)s; load average before "
+        "the run %(load)s (other helpers share the machine). Measured %(date)s." % dict(
+            info, postgres=r.get("postgres", "PostgreSQL"), date=datetime.date.today().isoformat()),
+        "",
+    ])
+
+
+def write_section(section):
+    path = os.path.join(ROOT, "bench", "RESULTS.md")
+    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
+    pattern = re.compile(r"^%s\n.*?(?=^## |\Z)" % re.escape(HEADING), re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: section + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--employees", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=25, help="WebLink calls per second (sandbox and client)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs) at the end")
+    parser.add_argument("--write", action="store_true", help="update this bench's section of bench/RESULTS.md")
+    args = parser.parse_args()
+    if not os.path.isfile(os.path.join(ODOO_TREE, "odoo-bin")):
+        sys.exit("no Odoo 19.0 tree at %s (set ODOO_TREE)" % ODOO_TREE)
+    info = machine()
+    stack = Stack()
+    try:
+        stack.start()
+        stack.install()
+        result = stack.measure(args)
+    finally:
+        stack.close(keep=args.keep)
+        if args.keep:
+            print("logs kept in %s" % stack.work, file=sys.stderr)
+    print(json.dumps(result, indent=1, default=str), file=sys.stderr)
+    section = render(args, result, info)
+    print(section)
+    if args.write:
+        write_section(section)
+
+
+if __name__ == "__main__":
+    main()
