@@ -10,6 +10,7 @@
 """
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from odoo import api, fields, models, modules
@@ -28,6 +29,22 @@ LEVELS = [('1', 'Cost center 1'), ('2', 'Cost center 2'), ('3', 'Cost center 3')
 NEXTGEN_INCLUDE = ('info', 'position', 'status')   # never payRate: pay data has no place in the directory
 REFERENCE_REFRESH = timedelta(minutes=10)           # at most one on-demand refresh per this period
 POLL_INTERVAL = timedelta(hours=20)                 # the daily cron re-polls a connection after this
+
+
+def _fetched_in_order(fetch, chunks, ahead):
+    """Yield ``(chunk, fetch(chunk))`` in order; with ``ahead``, the next chunk is fetched in a background thread
+    while the caller applies the current one."""
+    if not ahead or len(chunks) < 2:
+        for chunk in chunks:
+            yield chunk, fetch(chunk)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix='paylocity-prefetch') as pool:
+        future = pool.submit(fetch, chunks[0])
+        for index, chunk in enumerate(chunks):
+            fetched = future.result()
+            if index + 1 < len(chunks):
+                future = pool.submit(fetch, chunks[index + 1])
+            yield chunk, fetched
 
 
 class PaylocityConnection(models.Model):
@@ -224,7 +241,8 @@ class PaylocityConnection(models.Model):
         self.ensure_one()
         connection = self.sudo()
         company_id = connection.paylocity_company_id
-        if not connection.employee_poll_cursor:
+        resumed_after = connection.employee_poll_cursor
+        if not resumed_after:
             connection.write({'employee_poll_started_at': fields.Datetime.now()})
         if not connection.reference_import_date:
             connection._import_reference_data(raise_errors=False)
@@ -245,12 +263,15 @@ class PaylocityConnection(models.Model):
                     return client.fan_out(lambda eid: client.get_employee(eid).to_record(company_id), chunk)
 
             stats = Counter()
-            for start in range(0, len(ids), chunk_size):
-                chunk = ids[start:start + chunk_size]
-                connection._poll_chunk(fetch(chunk), stats)
+            chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
+            remaining = len(ids)
+            # Reading chunk n+1 from Paylocity overlaps applying chunk n (not in tests: the test cursor is shared).
+            ahead = self._can_commit() and not connection._has_credentials('nextgen')
+            for index, (chunk, fetched) in enumerate(_fetched_in_order(fetch, chunks, ahead)):
+                connection._poll_chunk(fetched, stats)
                 connection.write({'employee_poll_cursor': chunk[-1]})
-                if connection._sync_commit(len(chunk), remaining=len(ids) - start - len(chunk)) <= 0 \
-                        and start + chunk_size < len(ids):
+                remaining -= len(chunk)
+                if connection._sync_commit(len(chunk), remaining=remaining) <= 0 and index + 1 < len(chunks):
                     _logger.info("Paylocity connection %s: reconciliation paused after %s", connection.id, chunk[-1])
                     return False
         finally:
@@ -261,6 +282,8 @@ class PaylocityConnection(models.Model):
             "skipped (left long ago), %(failed)s to retry.",
             read=sum(stats.values()), **{key: stats.get(key, 0) for key in (
                 'created', 'bound', 'updated', 'terminated', 'rehired', 'unchanged', 'skipped', 'failed')})
+        if resumed_after:
+            summary = self.env._("Resumed after employee %(id)s: %(summary)s", id=resumed_after, summary=summary)
         connection.write({'employee_poll_cursor': False, 'employee_poll_requested': False,
                           'employee_poll_done_at': fields.Datetime.now(), 'employee_poll_message': summary})
         connection._sync_commit()

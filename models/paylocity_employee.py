@@ -5,7 +5,7 @@ One engine for every path: webhook handlers pass one entry, the reconciliation p
 whose hash equals the binding's, on an employee nobody edited in Odoo since, is skipped without a write.
 """
 import logging
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -83,7 +83,10 @@ class PaylocityEmployee(models.Model):
     transfer_of_id = fields.Many2one(
         'paylocity.employee', string='Transferred from', readonly=True, ondelete='set null', index='btree_not_null',
         help="The binding of this person in the Paylocity company they came from.")
-    transfer_ids = fields.One2many('paylocity.employee', 'transfer_of_id', string='Transferred to', readonly=True)
+    transfer_ids = fields.One2many('paylocity.employee', 'transfer_of_id', string='Transfers out', readonly=True)
+    # The binding in the other company, readable by name only (record rules keep its company's data apart).
+    transferred_to_id = fields.Many2one('paylocity.employee', string='Transferred to',
+                                        compute='_compute_transferred_to_id', compute_sudo=True)
     event_ids = fields.One2many('paylocity.event', compute='_compute_event_ids', string='Events')
 
     _paylocity_employee_uniq = models.Constraint(
@@ -97,6 +100,11 @@ class PaylocityEmployee(models.Model):
     def _compute_display_name(self):
         for binding in self:
             binding.display_name = '%s (%s)' % (binding.employee_id.name or '', binding.paylocity_employee_id)
+
+    @api.depends('transfer_ids')
+    def _compute_transferred_to_id(self):
+        for binding in self:
+            binding.transferred_to_id = binding.transfer_ids[-1:]
 
     def _compute_event_ids(self):
         Event = self.env['paylocity.event']
@@ -134,7 +142,7 @@ class PaylocityEmployee(models.Model):
         connection = connection.sudo()
         run = _SyncRun(self.sudo().with_context(active_test=False, mail_create_nosubscribe=True),
                        connection, origin)
-        entries = [entry for entry in entries if entry.employee_id]
+        entries = list({entry.employee_id: entry for entry in entries if entry.employee_id}.values())
         bindings = run.Binding.search([
             ('connection_id', '=', connection.id),
             ('paylocity_employee_id', 'in', [entry.employee_id for entry in entries]),
@@ -152,17 +160,14 @@ class PaylocityEmployee(models.Model):
         if not todo:
             return outcomes
         run.prepare([entry for entry, _binding, _digest in todo])
+        new = []
         for entry, binding, digest in todo:
-            if not isolate:
-                outcomes[entry.employee_id] = run.apply(entry, binding, digest)
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    outcomes[entry.employee_id] = run.apply(entry, binding, digest)
-            except Exception as exc:  # noqa: BLE001 - one employee's failure must not stop the others
-                _logger.info("Paylocity employee sync of connection %s: employee %s failed (%s)",
-                             connection.id, entry.employee_id, type(exc).__name__)
-                outcomes[entry.employee_id] = Outcome('failed', by_id.get(entry.employee_id), None, exc)
+            if binding:
+                outcomes[entry.employee_id] = run.guarded(entry, isolate, run.update, entry, binding, digest)
+            else:
+                new.append((entry, digest))
+        if new:
+            outcomes.update(run.add_new(new, isolate))
         run.link_new_managers()
         return outcomes
 
@@ -208,6 +213,7 @@ class _SyncRun:
         self.reasons = {}          # Paylocity reason text -> hr.departure.reason
         self.new_managers = self.env['paylocity.employee']
         self.bindings = {}         # Paylocity id -> binding, of supervisors looked up
+        self.created = self.env['hr.employee']   # employees created in this run
         self.now = self.env.cr.now().replace(microsecond=0)
 
     # --- preparation (outside the per-entry savepoints: what it creates is shared by every entry) ---
@@ -341,19 +347,58 @@ class _SyncRun:
             'departure_description': description,
         }
 
-    # --- applying one entry ---
-    def apply(self, entry, binding, digest):
-        if not binding:
-            employee = self._match_existing(entry)
+    # --- applying entries ---
+    def guarded(self, entry, isolate, method, *args):
+        """``method(*args)``; with ``isolate``, in a savepoint whose failure becomes a failed Outcome."""
+        if not isolate:
+            return method(*args)
+        try:
+            with self.env.cr.savepoint():
+                return method(*args)
+        except Exception as exc:  # noqa: BLE001 - one employee's failure must not stop the others
+            _logger.info("Paylocity employee sync of connection %s: employee %s failed (%s)",
+                         self.connection.id, entry.employee_id, type(exc).__name__)
+            return Outcome('failed', None, None, exc)
+
+    def add_new(self, items, isolate):
+        """Entries without a binding: bind the Odoo employee they match, else create them, all at once (one
+        create call for the batch; one by one only if the batch fails)."""
+        outcomes, to_create = {}, []
+        for entry, digest in items:
+            try:
+                employee = self._match_existing(entry)
+            except MatchError as exc:
+                if not isolate:
+                    raise
+                outcomes[entry.employee_id] = Outcome('failed', None, None, exc)
+                continue
             if employee:
-                binding = self._create_binding(entry, employee, digest, paylocity_values={})
-                outcome = self._update(entry, binding, digest, bound=True)
-                return outcome
-            return self._create(entry, digest)
-        return self._update(entry, binding, digest)
+                outcomes[entry.employee_id] = self.guarded(entry, isolate, self._bind, entry, employee, digest)
+            elif entry.terminated and self._left_before_lookback(entry):
+                outcomes[entry.employee_id] = Outcome(
+                    'skipped', None, "Left before the look-back period: not created.", None)
+            else:
+                to_create.append((entry, digest))
+        if len(to_create) > 1 and isolate:
+            try:
+                with self.env.cr.savepoint():
+                    outcomes.update(self._create(to_create))
+                return outcomes
+            except Exception:  # noqa: BLE001 - find the culprit one by one below
+                _logger.info("Paylocity connection %s: batch creation failed, creating one by one",
+                             self.connection.id)
+        for entry, digest in to_create:
+            result = self.guarded(entry, isolate, self._create, [(entry, digest)])
+            outcomes.update(result if isinstance(result, dict) else {entry.employee_id: result})
+        return outcomes
+
+    def _bind(self, entry, employee, digest):
+        binding = self._create_binding(entry, employee, digest, paylocity_values={})
+        return self.update(entry, binding, digest, bound=True)
 
     def _match_existing(self, entry):
-        """An Odoo employee of the company, not bound yet, with the entry's work email or identifier."""
+        """An Odoo employee of the company, not bound yet, with the entry's work email or identifier (an archived
+        one too: a former employee who comes back is restored, not duplicated)."""
         connection = self.connection
         domains = []
         if connection.match_by_work_email and entry.work_email:
@@ -367,6 +412,8 @@ class _SyncRun:
             if found:
                 found -= self.Binding.search([('connection_id', '=', connection.id),
                                               ('employee_id', 'in', found.ids)]).employee_id
+            if len(found) > 1 and len(found.filtered('active')) == 1:
+                found = found.filtered('active')   # an archived namesake of the active one is not a candidate
             if len(found) > 1:
                 raise MatchError("%d Odoo employees of %s match Paylocity employee %s; bind the right one by hand "
                                  "(Paylocity > Employees)." % (len(found), self.company.name, entry.employee_id))
@@ -374,23 +421,39 @@ class _SyncRun:
                 return found
         return self.Employee
 
-    def _create(self, entry, digest):
-        if entry.terminated and self._left_before_lookback(entry):
-            return Outcome('skipped', None, "Left before the look-back period: not created.", None)
-        values, warnings = self.desired_values(entry)
-        values['company_id'] = self.company.id
-        if entry.terminated:
-            values.update(self.departure_values(entry), active=False)
-        employee = self.Employee.create(values)
-        binding = self._create_binding(entry, employee, digest, paylocity_values=values, warnings=warnings)
-        source = 'webhook' if self.origin == 'webhook' else 'reconciliation poll'
-        employee.message_post(
-            body=self.env._("Created from Paylocity employee %(id)s (%(via)s).", id=entry.employee_id,
-                            via=source),
-            message_type='comment', subtype_xmlid='mail.mt_note')
-        if employee.active:
-            self.new_managers |= binding
-        return Outcome('created', binding, self._message("Employee created", warnings), None)
+    def _create(self, items):
+        """Create the employees and bindings of ``[(entry, digest)]`` in one call each."""
+        vals_list, warnings_list = [], []
+        for entry, _digest in items:
+            values, warnings = self.desired_values(entry)
+            values['company_id'] = self.company.id
+            if entry.terminated:
+                values.update(self.departure_values(entry), active=False)
+            vals_list.append(values)
+            warnings_list.append(warnings)
+        # Odoo's "created" logs are replaced by one note saying where the employee came from.
+        employees = self.Employee.with_context(mail_create_nolog=True).create(vals_list)
+        binding_vals = []
+        for (entry, digest), employee, values, warnings in zip(items, employees, vals_list, warnings_list):
+            vals = self._binding_values(entry, digest, values, warnings)
+            vals.update(connection_id=self.connection.id, paylocity_employee_id=entry.employee_id,
+                        employee_id=employee.id)
+            binding_vals.append(vals)
+        bindings = self.Binding.create(binding_vals)
+        via = self.env._('webhook') if self.origin == 'webhook' else self.env._('reconciliation')
+        employees._message_log_batch(bodies={
+            employee.id: self.env._("Created from Paylocity employee %(id)s (%(via)s).", id=entry.employee_id,
+                                    via=via)
+            for (entry, _digest), employee in zip(items, employees)})
+        outcomes = {}
+        for (entry, _digest), binding, warnings in zip(items, bindings, warnings_list):
+            self._link_transfer(binding, entry)
+            outcomes[entry.employee_id] = Outcome('created', binding, self._message("Employee created", warnings),
+                                                  None)
+        active = bindings.filtered(lambda b: b.employee_id.active)
+        self.new_managers |= active
+        self.created |= active.employee_id
+        return outcomes
 
     def _left_before_lookback(self, entry):
         days = self.connection.terminated_lookback_days
@@ -421,7 +484,7 @@ class _SyncRun:
             'employee_type_code': entry.employee_type_code or False,
             'position_code': entry.position_code or False,
             'work_location_code': (location.code if location else entry.work_location) or False,
-            'supervisor_id': entry.supervisor_id or False,
+            'supervisor_id': self._supervisor_key(entry),
             'relationship_id': entry.relationship_id or False,
             'payload_hash': digest,
             'last_sync': self.now,
@@ -430,7 +493,17 @@ class _SyncRun:
             'sync_warning': '; '.join(warnings) or False,
         }
 
-    def _update(self, entry, binding, digest, bound=False):
+    def _supervisor_key(self, entry):
+        """The supervisor's Paylocity id as stored on the binding; one in another Paylocity company is kept as
+        "company/id", so it never matches an employee of this connection."""
+        if not entry.supervisor_id:
+            return False
+        other = entry.supervisor_company_id
+        if other and other.lower() != self.connection.paylocity_company_id.lower():
+            return '%s/%s' % (other, entry.supervisor_id)
+        return entry.supervisor_id
+
+    def update(self, entry, binding, digest, bound=False):
         employee = binding.employee_id
         previous_status = binding.status_type
         action = directory.sync_action(True, employee.active, entry.status_type)
@@ -503,24 +576,29 @@ class _SyncRun:
 
     # --- managers and transfers ---
     def link_new_managers(self):
-        """Employees whose Paylocity supervisor just appeared (or came back) get their manager now."""
-        managers = self.new_managers.filtered(lambda b: b.employee_id.active)
+        """Employees whose Paylocity supervisor just appeared (or came back) get their manager now: one write per
+        manager; untracked for employees created in this run (their manager is part of their creation)."""
+        # exists(): a binding created in a savepoint rolled back later (one failing entry) is gone.
+        managers = self.new_managers.exists().filtered(lambda b: b.employee_id.active)
+        created = self.created.exists()
+        self.new_managers = self.Binding.browse()
         if not managers:
             return
-        by_id = {binding.paylocity_employee_id: binding for binding in managers}
+        by_id = {binding.paylocity_employee_id: binding.employee_id for binding in managers}
         subordinates = self.Binding.search([('connection_id', '=', self.connection.id),
                                             ('supervisor_id', 'in', list(by_id))])
-        own_company = self.connection.paylocity_company_id
+        groups = defaultdict(lambda: self.Binding.browse())
         for subordinate in subordinates:
-            employee = subordinate.employee_id
-            manager = by_id[subordinate.supervisor_id].employee_id
-            if not employee.active or employee == manager or employee.parent_id == manager:
-                continue
-            employee.write({'parent_id': manager.id})
-            values = dict(subordinate.paylocity_values or {}, parent_id=manager.id)
-            subordinate.write({'paylocity_values': values, 'last_sync': self.now})
-        self.new_managers = self.Binding.browse()
-        _logger.debug("Paylocity connection %s (%s): managers linked", self.connection.id, own_company)
+            employee, manager = subordinate.employee_id, by_id[subordinate.supervisor_id]
+            if employee.active and employee != manager and employee.parent_id != manager:
+                groups[manager] |= subordinate
+        for manager, bindings in groups.items():
+            employees = bindings.employee_id
+            (employees & created).with_context(mail_notrack=True).write({'parent_id': manager.id})
+            (employees - created).write({'parent_id': manager.id})
+            for binding in bindings:
+                binding.write({'paylocity_values': dict(binding.paylocity_values or {}, parent_id=manager.id),
+                               'last_sync': self.now})
 
     def _link_transfer(self, binding, entry):
         """Link this binding with the same person's binding in another Paylocity company, if one is known."""

@@ -44,7 +44,7 @@ class TestEmployeeCompanies(EmployeeSyncCase):
         self.assertEqual(self.employee(hired, self.connection_b).company_id, self.other_company)
         self.assertFalse(self.binding(hired))
         [created] = [vals for _model, op, _ids, vals in writes if op == 'create']
-        self.assertEqual(created['company_id'], self.other_company.id)
+        self.assertEqual([vals['company_id'] for vals in created], [self.other_company.id])
 
         # A Paylocity user of company A sees only company A's bindings and codes.
         Binding = self.env['paylocity.employee'].with_user(self.user)
@@ -65,6 +65,10 @@ class TestEmployeeCompanies(EmployeeSyncCase):
         new_employee = target.employee_id
         self.assertEqual(target.transfer_of_id, source)
         self.assertEqual(source.transfer_ids, target)
+        # A Paylocity user of company A sees where the person went, by name only.
+        [seen] = source.with_user(self.user).read(['transferred_to_id'])
+        self.assertEqual(seen['transferred_to_id'][0], target.id)
+        self.assertFalse(self.env['paylocity.employee'].with_user(self.user).search([('id', '=', target.id)]))
         self.assertTrue(source.relationship_id)
         self.assertEqual(source.relationship_id, target.relationship_id)
         # Left company A the Odoo way; arrived in company B with company B's records only.

@@ -3,10 +3,14 @@
 webhooks never announced, resuming a stopped run, per-employee and whole-run failures."""
 from unittest.mock import patch
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common_employees import EmployeeSyncCase
 
+TRANSPORT = 'odoo.addons.paylocity_connector.paylocity.transport'
+SYNC = 'odoo.addons.paylocity_connector.models.paylocity_connection_sync'
 SEEDED = ['1001', '1002', '1003', '1004', '1005']   # the CEO and the four department managers (hires follow)
 
 
@@ -106,6 +110,7 @@ class TestEmployeePoll(EmployeeSyncCase):
         self.assertEqual([self.employee_gets(eid) for eid in everyone], [1] * len(everyone))
         self.assertEqual(calls[:2], [2, 2])
 
+    @mute_logger(TRANSPORT)
     def test_one_employee_failing_goes_to_the_event_queue(self):
         self.weblink_only()
         self.sandbox.inject('status', count=10, status=500, path='/employees/1003')
@@ -122,6 +127,7 @@ class TestEmployeePoll(EmployeeSyncCase):
         self.assertEqual(event.employee_id, self.employee('1003'))
         self.assertEqual(self.employee('1003').parent_id, self.employee('1001'))
 
+    @mute_logger(TRANSPORT, SYNC)
     def test_a_whole_run_failure_is_recorded_and_keeps_nothing_half_done(self):
         self.sandbox.inject('status', count=50, status=401, path='/coreHr/')
         self.connection.write({'employee_poll_requested': True})
@@ -129,6 +135,30 @@ class TestEmployeePoll(EmployeeSyncCase):
         self.assertTrue(self.connection.employee_poll_message.startswith('Failed'))
         self.assertFalse(self.env['paylocity.employee'].search([('connection_id', '=', self.connection.id)]))
         self.assertTrue(self.connection.employee_poll_requested)   # still due: the next run tries again
+
+    def test_one_employee_refused_by_odoo_does_not_stop_the_others(self):
+        refused = self.person('1003').work_email
+        employee_class = type(self.env['hr.employee'])
+        original = employee_class.create
+
+        def create(records, vals_list):
+            if any(vals.get('work_email') == refused for vals in
+                   (vals_list if isinstance(vals_list, list) else [vals_list])):
+                raise ValidationError("refused for the test")
+            return original(records, vals_list)
+
+        with patch.object(employee_class, 'create', create):
+            message = self.sync()
+        self.assertIn('1 to retry', message)
+        self.assertFalse(self.binding('1003'))
+        self.assertEqual(self.bound_ids(), [eid for eid in self.paylocity_ids() if eid != '1003'])
+        self.assertEqual(self.employee('1004').parent_id, self.employee('1001'))
+        event = self.env['paylocity.event'].search([('paylocity_employee_id', '=', '1003'),
+                                                    ('connection_id', '=', self.connection.id)])
+        self.assertEqual(event.state, 'received')
+        self.process()
+        self.assertEqual(event.state, 'done')
+        self.assertEqual(event.employee_id.work_email, refused)
 
     def test_sync_now_button_queues_the_reconciliation(self):
         cron = self.env.ref('paylocity_connector.ir_cron_paylocity_employee_poll')

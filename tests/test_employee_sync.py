@@ -4,6 +4,7 @@ termination, rehire, change, leave, Odoo edits of Paylocity-owned fields, unknow
 import datetime
 
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import USER_GROUP
 from .common_employees import EmployeeSyncCase
@@ -231,6 +232,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertEqual(employee.department_id, sales)
         self.assertFalse(self.binding(eid).sync_warning)
 
+    @mute_logger('odoo.addons.paylocity_connector.paylocity.transport')
     def test_api_failure_leaves_the_event_retrying_and_nothing_written(self):
         eid = self.hire()
         self.sandbox.inject('status', count=20, status=500, path='/employees/%s' % eid)
