@@ -3,6 +3,8 @@
 termination, rehire, change, leave, Odoo edits of Paylocity-owned fields, unknown codes and API failures."""
 import datetime
 
+from psycopg2 import IntegrityError
+
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -88,6 +90,47 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertEqual(existing.name, '%s %s' % (person.preferred_name or person.first_name, person.last_name))
         self.assertEqual(existing.work_phone, '(608) 555-0199')
         self.assertEqual(self.binding(eid).paylocity_values['work_phone'], person.work_phone)
+
+    def test_employee_bound_by_a_configured_identifier(self):
+        self.connection.write({'match_identifier': 'barcode'})
+        eid = self.hire()
+        existing = self.env['hr.employee'].create({
+            'name': 'Badge Holder', 'company_id': self.company.id, 'barcode': eid,
+            'work_email': 'other.address@odoo.example.com'})
+        self.deliver('new_hire', eid)
+        self.process()
+        self.assertEqual(self.employee(eid), existing)
+        self.assertEqual(existing.work_email, 'other.address@odoo.example.com')   # Odoo owns it
+
+    def test_two_odoo_employees_matching_one_hire_are_not_guessed_between(self):
+        eid = self.hire()
+        email = self.person(eid).work_email
+        self.env['hr.employee'].create([{'name': 'Twin %d' % n, 'company_id': self.company.id,
+                                         'work_email': email} for n in (1, 2)])
+        event = self.deliver('new_hire', eid)
+        self.process()
+        self.assertEqual(event.state, 'retrying')
+        self.assertIn('bind the right one by hand', event.last_error)
+        self.assertFalse(self.binding(eid))
+
+    def test_a_report_hired_before_their_manager_is_linked_when_the_manager_arrives(self):
+        manager_id = self.hire(position_code='ENGMGR', job_title='Second Engineering Manager')
+        report_id = self.hire(supervisor_id=manager_id)
+        self.deliver('new_hire', report_id)
+        self.process()
+        report = self.employee(report_id)
+        self.assertFalse(report.parent_id)
+        self.deliver('new_hire', manager_id)
+        self.process()
+        self.assertEqual(report.parent_id, self.employee(manager_id))
+        self.assertEqual(self.binding(report_id).paylocity_values['parent_id'], self.employee(manager_id).id)
+
+    def test_a_bound_employee_cannot_be_deleted(self):
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process()
+        with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
+            self.employee(eid).unlink()
 
     def test_termination_sets_departure_archives_and_clears_manager_links(self):
         manager_id = self.hire(position_code='ENGLD', job_title='Engineering Team Lead')
