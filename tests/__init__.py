@@ -14,6 +14,7 @@ from . import test_payroll_never_twice
 from . import test_payroll_holds
 from . import test_payroll_failures
 from . import test_gl_rule
+from . import test_payroll_webhook_http
 from . import test_employee_poll
 from . import test_employee_push
 from . import test_employee_companies
