@@ -34,6 +34,7 @@
     ],
     'demo': [
         'data/paylocity_demo.xml',
+        'data/paylocity_employee_demo.xml',
         'data/paylocity_payroll_demo.xml',
     ],
     'application': True,
