@@ -458,8 +458,10 @@ class PaylocityEvent(models.Model):
         started = time.monotonic()
         try:
             with self.env.cr.savepoint():
-                result = handler()
-                vals = event._handler_values(result)
+                vals = event._handler_values(handler())
+                # Inside the savepoint: links the database refuses fail the attempt, not the whole run.
+                event.write({**vals, 'state': 'done', 'processed_at': fields.Datetime.now(), 'last_error': False,
+                             'next_try_at': False, 'claim_token': False})
         except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
             duration = int((time.monotonic() - started) * 1000)
             error = event._error_text(exc)
@@ -470,8 +472,6 @@ class PaylocityEvent(models.Model):
             event._schedule_retry_or_fail(error, retry_after=getattr(exc, 'retry_after', None))
             return
         duration = int((time.monotonic() - started) * 1000)
-        event.write({**vals, 'state': 'done', 'processed_at': fields.Datetime.now(), 'last_error': False,
-                     'next_try_at': False, 'claim_token': False})
         attempt.write({'outcome': 'done', 'finished_at': fields.Datetime.now(), 'duration_ms': duration,
                        'message': vals.get('result_message') or False})
 

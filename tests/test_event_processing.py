@@ -63,6 +63,15 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.assertEqual(event.state, 'retrying')
         self.assertIn('may not write: state', event.last_error)
 
+    def test_a_link_the_database_refuses_fails_the_attempt_only(self):
+        self.patch_handler('new_hire', lambda event: {'employee_id': 2 ** 31 - 1})
+        event = self.store(new_hire_body('E214'))
+        with QUIET, mute_logger('odoo.sql_db'):
+            self.process()
+        self.assertRecordValues(event, [{'state': 'retrying', 'employee_id': False, 'attempt_count': 1}])
+        self.assertIn('ForeignKeyViolation', event.last_error)
+        self.assertEqual(event.attempt_ids.outcome, 'retrying')
+
     # === FAILURE, RETRY, GIVING UP === #
     def test_failing_handler_retries_later_then_completes(self):
         def failing(event):
