@@ -87,7 +87,8 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.assertGreaterEqual(event.next_try_at, before + timedelta(seconds=60))
         self.assertFalse(self.env['res.partner'].search([('ref', '=', 'PL-HALF')]),
                          "a failed attempt's effects are rolled back")
-        self.assertRecordValues(event.attempt_ids, [{'outcome': 'retrying', 'message': 'ValueError: Paylocity said no'}])
+        self.assertRecordValues(event.attempt_ids, [{'outcome': 'retrying',
+                                                     'message': 'ValueError: Paylocity said no'}])
         cron = self.env.ref('paylocity_connector.ir_cron_paylocity_event_process')
         self.assertTrue(self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id),
                                                             ('call_at', '=', event.next_try_at)]),
@@ -153,7 +154,8 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         snapshot = partner.read(['name', 'ref', 'write_date'])
         action = event.with_user(self.admin_user).action_replay()
         self.assertEqual(action['params']['type'], 'success')
-        self.assertRecordValues(event, [{'state': 'received', 'attempt_count': 0, 'replayed_by_id': self.admin_user.id}])
+        self.assertRecordValues(event, [{'state': 'received', 'attempt_count': 0,
+                                         'replayed_by_id': self.admin_user.id}])
         self.assertIn('Replay requested by', event.message_ids[0].body)
         self.process()
         self.assertEqual(event.state, 'done')
