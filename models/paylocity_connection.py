@@ -243,7 +243,7 @@ class PaylocityConnection(models.Model):
     def _check_webhook_allowed_networks(self):
         for connection in self.sudo():
             try:
-                parse_cidrs(connection.webhook_allowed_networks)
+                parse_cidrs(connection.webhook_allowed_networks or "")
             except errors.ConfigurationError as exc:
                 raise ValidationError(str(exc)) from None
 
@@ -499,7 +499,7 @@ class PaylocityConnection(models.Model):
     def _webhook_sender_allowed(self, address):
         """True when ``address`` is in the allow-list (an empty list allows every sender)."""
         self.ensure_one()
-        return ip_allowed(address, parse_cidrs(self.sudo().webhook_allowed_networks))
+        return ip_allowed(address, parse_cidrs(self.sudo().webhook_allowed_networks or ""))
 
     # === SECRET EXPIRY === #
     @api.model

@@ -80,5 +80,7 @@ class TestWebhookCredentials(PaylocityCase):
         self.assertTrue(connection._webhook_sender_allowed('10.1.2.3'))
         connection.write({'webhook_allowed_networks': ''})
         self.assertTrue(connection._webhook_sender_allowed('8.8.8.8'), "an empty list allows every sender")
+        connection.write({'webhook_allowed_networks': False})   # what the form sends for a cleared field
+        self.assertTrue(connection._webhook_sender_allowed('8.8.8.8'), "a cleared list allows every sender")
         with self.assertRaises(ValidationError):
             connection.write({'webhook_allowed_networks': '198.245.157.0/24, 300.1.1.1'})
