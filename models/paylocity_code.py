@@ -207,7 +207,7 @@ class PaylocityCode(models.Model):
     def _search_by_names(self, model, domain, name_field='name'):
         Model = self.env[model].sudo().with_context(active_test=False)
         for name in self._names():
-            found = Model.search(domain + [(name_field, '=ilike', name)], limit=1)
+            found = Model.search(domain + [(name_field, '=ilike', directory.like_literal(name))], limit=1)
             if found:
                 return found
         return Model

@@ -281,7 +281,8 @@ class _SyncRun:
         if xmlid:
             return self.env.ref(xmlid, raise_if_not_found=False) or Reason
         name = 'Transferred' if directory.is_transfer(text) else text[:100]
-        return Reason.search([('name', '=ilike', name)], limit=1) or Reason.create({'name': name})
+        return Reason.search([('name', '=ilike', directory.like_literal(name))], limit=1) or \
+            Reason.create({'name': name})
 
     # --- desired values ---
     def desired_values(self, entry, employee=None):
@@ -402,7 +403,7 @@ class _SyncRun:
         connection = self.connection
         domains = []
         if connection.match_by_work_email and entry.work_email:
-            domains.append([('work_email', '=ilike', entry.work_email)])
+            domains.append([('work_email', '=ilike', directory.like_literal(entry.work_email))])
         if connection.match_identifier and connection.match_identifier != 'none':
             domains.append([(connection.match_identifier, '=', entry.employee_id)])
         if not domains:

@@ -227,6 +227,11 @@ def patch_body(values):
     return body
 
 
+def like_literal(text):
+    """``text`` for a SQL (i)like pattern that must match it literally (``=ilike``: case only)."""
+    return text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+
+
 def id_sort_key(employee_id):
     """Paylocity employee ids in a stable order: numeric ids numerically, then the others as text."""
     text = str(employee_id)

@@ -91,6 +91,15 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertEqual(existing.work_phone, '(608) 555-0199')
         self.assertEqual(self.binding(eid).paylocity_values['work_phone'], person.work_phone)
 
+    def test_work_email_is_matched_literally(self):
+        eid = self.hire(work_email='pat_lee.77@c1001.example.com')
+        lookalike = self.env['hr.employee'].create({
+            'name': 'Pat Lookalike', 'company_id': self.company.id, 'work_email': 'patxlee.77@c1001.example.com'})
+        self.deliver('new_hire', eid)
+        self.process()
+        self.assertNotEqual(self.employee(eid), lookalike)
+        self.assertEqual(self.employee(eid).work_email, 'pat_lee.77@c1001.example.com')
+
     def test_employee_bound_by_a_configured_identifier(self):
         self.connection.write({'match_identifier': 'barcode'})
         eid = self.hire()

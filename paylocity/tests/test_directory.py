@@ -175,3 +175,8 @@ def test_code_changes():
 def test_entry_dates_are_iso_text():
     entry = weblink_entry(reHireDate="2025-01-06T00:00:00Z")
     assert entry.rehire_date == datetime.date(2025, 1, 6).isoformat()
+
+
+def test_like_literal_escapes_wildcards():
+    assert directory.like_literal("a_b%c\\d@x.com") == "a\\_b\\%c\\\\d@x.com"
+    assert directory.like_literal("plain@example.com") == "plain@example.com"
