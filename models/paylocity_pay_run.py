@@ -74,8 +74,9 @@ PARAMETERS = {
 }
 
 
-class RunBusy(Exception):
-    """Another transaction holds or has just changed this pay run: leave it to that one, try again later."""
+class RunBusy(UserError):
+    """Another transaction holds or has just changed this pay run: leave it to that one, try again later.
+    (A ``UserError``, so a button pressed at that moment says so plainly.)"""
 
 
 class PaylocityPayRun(models.Model):
@@ -557,6 +558,9 @@ class PaylocityPayRun(models.Model):
         differences = self._describe_differences(result)
         if not result.employees:
             differences.append(self.env._("No pay statement of this run was found for any employee asked."))
+        if result.lines and not result.is_balanced:   # impossible by construction; never posted if it happens
+            differences.append(self.env._("The built lines do not balance (debit %(debit)s, credit %(credit)s).",
+                                          debit=result.total_debit, credit=result.total_credit))
         accepted = bool(differences) and self.accepted_differences == '\n'.join(differences)
         hold = []
         if problems or result.unmapped:

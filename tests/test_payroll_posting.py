@@ -103,6 +103,15 @@ class TestPayrollPosting(PayrollCase):
         self.assertEqual(self.moves_of(run), run.move_id)
         self.assertEqual(run.move_id.state, 'draft')
 
+    def test_entry_date_can_be_the_pay_period_end(self):
+        self.connection.payroll_date_source = 'period_end'
+        regular, _off = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.move_id.date, regular.end_date)
+        self.assertLess(run.move_id.date, regular.check_date)
+
     def test_manual_mode_waits_for_the_post_button(self):
         self.connection.payroll_posting = 'manual'
         regular, _off = self.latest_runs()
