@@ -149,7 +149,9 @@ class PaylocityPayRun(models.Model):
                                 help="Entries the connector made for this run; more than one only after confirmed "
                                      "re-posts.")
     posted_at = fields.Datetime(readonly=True, copy=False)
-    entry_status = fields.Selection(ENTRY_STATUSES, compute='_compute_entry_status', search='_search_entry_status')
+    # As superuser: Paylocity users who are not accountants see the status of an entry they cannot open.
+    entry_status = fields.Selection(ENTRY_STATUSES, compute='_compute_entry_status', search='_search_entry_status',
+                                    compute_sudo=True)
 
     _run_uniq = models.Constraint(
         'UNIQUE (connection_id, check_date, run_number)',
@@ -201,7 +203,9 @@ class PaylocityPayRun(models.Model):
         domains = [parts[v] for v in values if v in parts]
         if not domains:
             return [('id', '=', 0)]
-        return ['|'] * (len(domains) - 1) + [term for domain in domains for term in domain]
+        domain = ['|'] * (len(domains) - 1) + [term for domain in domains for term in domain]
+        # Through the entries as superuser (the record rules on pay runs still apply to the result).
+        return [('id', 'in', self.sudo().with_context(active_test=False)._search(domain))]
 
     # === PARAMETERS AND PLUMBING === #
     @api.model

@@ -165,3 +165,22 @@ class TestPayrollPosting(PayrollCase):
         self.assertNotIn(run_b, runs)
         with self.assertRaises(AccessError):
             run_b.with_user(self.pl_user).read(['name'])
+
+    def test_a_paylocity_user_reads_the_pay_run_screens(self):
+        regular, _off = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular).with_user(self.pl_user)
+        PayRun = self.env['paylocity.pay.run'].with_user(self.pl_user)
+        self.env.invalidate_all()   # read as a fresh request would, not from this test's cache
+        for view_type in ('form', 'list', 'pivot', 'graph', 'search'):
+            views = PayRun.get_views([(False, view_type)])
+            names = [name for name in views['models']['paylocity.pay.run']['fields'] if name in PayRun._fields]
+            if view_type in ('form', 'list'):
+                values = run.read(names)[0]
+                self.assertEqual(values['entry_status'], 'posted')
+        self.assertEqual(PayRun.search([('entry_status', '=', 'posted')]), run)
+        rules = self.env['paylocity.gl.rule'].with_user(self.pl_user)
+        rules.get_views([(False, 'list'), (False, 'form')])
+        self.assertEqual(len(rules.search([('connection_id', '=', self.connection.id)])), len(
+            self.setup['C1001']['rules']))
