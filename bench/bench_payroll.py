@@ -148,6 +148,7 @@ calls = srv.calls
 result['api'] = {'total': len(calls), 'token': sum(1 for c in calls if c.family == 'token'),
                  'summary': sum(1 for c in calls if '/paystatement/summary/' in c.path),
                  'details': sum(1 for c in calls if '/paystatement/details/' in c.path),
+                 'list': sum(1 for c in calls if c.path.rstrip('/').endswith('/employees')),
                  'http_429': sum(1 for c in calls if c.status == 429)}
 if calls:
     result['api']['span_seconds'] = max(c.at for c in calls) - min(c.at for c in calls)
@@ -198,6 +199,69 @@ run.invalidate_recordset()
 result['employee_run'] = {'state': run.state, 'entry_lines': len(run.move_id.line_ids),
                           'generation': run.move_id.paylocity_generation}
 result['floor_employee'] = floor(run.move_id)
+
+# --- never twice, with real concurrent transactions (tests cannot commit, so it is checked here) ----------
+import threading
+from odoo import SUPERUSER_ID, api
+from odoo.addons.paylocity_connector.models.paylocity_pay_run import RunBusy
+
+off_cycle = data.runs_on(regular.check_date)[1]
+connection.write({'payroll_posting': 'manual', 'payroll_detail_level': 'aggregate'})
+run2, _created = env['paylocity.pay.run']._get_or_create(connection, off_cycle.check_date, off_cycle.run_id,
+                                                         source='poll')
+run2._request_processing()
+cr.commit()
+env['paylocity.pay.run']._cron_process_pay_runs()
+cr.commit()
+run2.invalidate_recordset()
+Move = env['account.move']
+
+
+def race(work, workers=3):
+    """``work(run)`` in ``workers`` threads, each in its own transaction, released together."""
+    barrier = threading.Barrier(workers)
+    outcomes = []
+
+    def worker():
+        with env.registry.cursor() as wcr:
+            wenv = api.Environment(wcr, SUPERUSER_ID, {})
+            wrun = wenv['paylocity.pay.run'].browse(run2.id)
+            barrier.wait()
+            try:
+                work(wrun)
+                wcr.commit()
+                outcomes.append('committed')
+            except RunBusy:
+                wcr.rollback()
+                outcomes.append('busy')
+            except Exception as exc:  # noqa: BLE001 - reported
+                wcr.rollback()
+                outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cr.commit()
+    return sorted(outcomes), Move.search_count([('paylocity_pay_run_id', '=', run2.id)])
+
+
+# 1. The real path (webhook handler, cron and Post button at once): each takes the run's row lock first.
+race_locked = race(lambda wrun: wrun.with_context(paylocity_post_now=True)._process())
+# 2. Lock bypassed on purpose (a re-post confirmed, then three posts straight away): only the unique index
+#    on (run, generation) stands between them.
+run2.invalidate_recordset()
+built = run2._build()
+cr.rollback()
+run2.move_id._reverse_moves([{'date': run2.move_id.date}], cancel=True)
+run2.write({'repost_confirmed': True, 'state': 'ready'})
+cr.commit()
+race_unlocked = race(lambda wrun: wrun._post_entry(built))
+run2.invalidate_recordset()
+result['race'] = {'locked': race_locked, 'unlocked': race_unlocked, 'generations': sorted(
+    Move.search([('paylocity_pay_run_id', '=', run2.id)]).mapped('paylocity_generation')),
+    'off_cycle_paid': run2.paid_count}
 cr.execute('SELECT version()')
 result['postgres'] = cr.fetchone()[0].split(',')[0]
 srv.stop()
@@ -275,15 +339,17 @@ def render(args, r, info):
         "batch of 200 employees) on a throw-away PostgreSQL (fsync off, as the test command runs it), against the "
         "sandbox in the same process on 127.0.0.1 with %d employees, limited like Paylocity's WebLink to %s calls/s "
         "(the client paces itself to the same limit, 8 workers). The run is the sandbox's latest regular pay run; "
-        "every binding who could have been paid is asked (active, on leave, terminated within 45 days)." % (
+        "every employee who could have been paid is asked: the bound ones (active, on leave, terminated within 45 "
+        "days) and any that Paylocity's employee list shows active but Odoo has not bound yet." % (
             r["employees"], args.rate, r["employees"], args.rate),
         "",
         "| measure | value |",
         "| --- | --- |",
         "| employees asked / paid / pay statements / detail lines stored | %d / %d / %d / %d |" % (
             run["asked"], run["paid"], run["statements"], run["source_lines"]),
-        "| API calls (summaries + details + token) | %d (%d + %d + %d), %d × 429 |" % (
-            calls, api["summary"], api["details"], api["token"], api["http_429"]),
+        "| API calls (employee list pages + summaries + details + token) | %d (%d + %d + %d + %d), %d × 429 |" % (
+            calls, api.get("list", calls - api["summary"] - api["details"] - api["token"]), api["summary"],
+            api["details"], api["token"], api["http_429"]),
         "| rate-limit floor (calls ÷ %s/s) | %.1f s |" % (args.rate, api_floor),
         "| end to end (claim → fetch → build → post) | **%.1f s** |" % total,
         "| of which fetch (API + storing the statements) / build / post | %.1f s / %.2f s / %.2f s |" % (
@@ -309,6 +375,15 @@ def render(args, r, info):
         "%d employees and bindings created %.1f s." % (
             r["employee_run"]["generation"], r["employee_run"]["state"], r["sandbox_seconds"], r["employees"],
             r["bindings_seconds"]),
+        "",
+        "Never twice, with real concurrent transactions (which the Odoo tests cannot commit): the off-cycle run of "
+        "the same check date (%d employees paid) fetched and ready, then processed by three workers released "
+        "together, each in its own transaction as a webhook handler, the cron and the Post button would: %s → "
+        "**%d entry**. Then, lock bypassed on purpose (entry reversed, re-post confirmed, three workers posting "
+        "straight away): %s → %d entries in all, generations %s — the unique index on (run, generation) refused "
+        "the others." % (
+            r["race"]["off_cycle_paid"], ", ".join(r["race"]["locked"][0]), r["race"]["locked"][1],
+            ", ".join(r["race"]["unlocked"][0]), r["race"]["unlocked"][1], r["race"]["generations"]),
         "",
         "Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; %(postgres)s; %(platform)s; load average before "
         "the run %(load)s (other helpers share the machine). Measured %(date)s." % dict(

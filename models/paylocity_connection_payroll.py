@@ -11,8 +11,6 @@ from ..paylocity.errors import PaylocityError
 
 _logger = logging.getLogger(__name__)
 
-ADMIN = 'paylocity_connector.group_paylocity_admin'
-
 
 class PaylocityConnection(models.Model):
     _inherit = 'paylocity.connection'

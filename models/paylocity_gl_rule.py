@@ -20,7 +20,6 @@ _logger = logging.getLogger(__name__)
 
 DET_OF_TYPE = {'earning': 'E', 'deduction': 'D', 'tax': 'T'}
 TYPE_OF_DET = {det: code_type for code_type, det in DET_OF_TYPE.items()}
-WARNING = 'mail.mail_activity_data_warning'
 CHECK_MARGIN = timedelta(hours=1)
 
 

@@ -30,6 +30,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
 
 from ..paylocity import payroll
+from ..paylocity.errors import PaylocityError
 from ..paylocity.journal import DETAIL_EMPLOYEE, EmployeePay, build_journal
 from ..paylocity.models import parse_date
 
@@ -380,11 +381,18 @@ class PaylocityPayRun(models.Model):
         return [payroll.Candidate(b['paylocity_employee_id'], b['status_type'] or None, b['termination_date'] or None)
                 for b in bindings]
 
-    def _list_employees(self):
-        """Create one row per employee who could have been paid (the fetch's to-do list and resume point)."""
+    def _list_employees(self, client):
+        """Create one row per employee who could have been paid (the fetch's to-do list and resume point): the
+        bound ones, and those Paylocity lists as active or on leave that the employee sync has not bound yet (a
+        hire whose sync lags must not leave their pay out of the entry)."""
         connection = self.connection_id
-        ids = payroll.employees_to_fetch(self._fetch_candidates(connection), self.check_date,
-                                         max(connection.payroll_lookback_days, 0))
+        candidates = self._fetch_candidates(connection)
+        try:
+            candidates += payroll.unbound_candidates(client.list_employees(), [c.employee_id for c in candidates])
+        except PaylocityError as exc:
+            self._note(self.env._("Paylocity's employee list could not be read (%(error)s): only the employees "
+                                  "bound in Odoo are asked.", error=payroll.error_text(exc)))
+        ids = payroll.employees_to_fetch(candidates, self.check_date, max(connection.payroll_lookback_days, 0))
         bindings = {b.paylocity_employee_id: b for b in self.env['paylocity.employee'].sudo().with_context(
             active_test=False).search([('connection_id', '=', connection.id), ('paylocity_employee_id', 'in', ids)])}
         level_field = 'cost_center%s' % connection.analytic_level
@@ -401,10 +409,6 @@ class PaylocityPayRun(models.Model):
         """Ask Paylocity for the statements of every listed employee not yet answered, batch by batch; each
         batch's answers are stored (and committed by the cron) before the next one, so a fetch that stops
         midway resumes without asking again. True when every employee is answered."""
-        if not self.employees_listed:
-            self._list_employees()
-            self._commit_step()
-            self._lock_or_raise()
         connection = self.connection_id
         rows_model = self.env['paylocity.pay.run.employee'].sudo()
         batch_size = max(self._param('payroll_fetch_batch'), 1)
@@ -412,6 +416,10 @@ class PaylocityPayRun(models.Model):
         fatal = None
         client = connection._payroll_client()
         try:
+            if not self.employees_listed:
+                self._list_employees(client)
+                self._commit_step()
+                self._lock_or_raise()
             while True:
                 rows = rows_model.search([('run_id', '=', self.id), ('fetch_state', 'in', ('pending', 'error')),
                                           ('id', 'not in', tried)], limit=batch_size, order='id')
@@ -581,10 +589,17 @@ class PaylocityPayRun(models.Model):
         if differences:
             hold.append(self.env._("Differences with Paylocity's totals:") + '\n' + '\n'.join(differences))
         net_pay = sum((line.credit - line.debit for line in result.lines if line.account == net_account.id), 0)
+        warnings = list(result.warnings)
+        unbound = self.employee_ids.filtered(lambda r: r.fetch_state == 'paid' and not r.binding_id)
+        if unbound:
+            warnings.append(self.env._(
+                "%(count)s employee(s) paid by this run are not bound in Odoo yet (Paylocity %(ids)s): their amounts "
+                "are in the entry, without the analytic account of their cost center.", count=len(unbound),
+                ids=', '.join(unbound.mapped('paylocity_employee_id'))))
         self.write({
             'state': state,
             'hold_reason': '\n'.join(hold) or False,
-            'build_warnings': '\n'.join(result.warnings) or False,
+            'build_warnings': '\n'.join(warnings) or False,
             'paylocity_gross': result.paylocity_totals.gross,
             'paylocity_net': result.paylocity_totals.net,
             'gross': result.totals.gross,

@@ -12,7 +12,7 @@ from typing import Any, List, NamedTuple, Optional, Tuple
 
 from .errors import PaylocityError
 from .fanout import FATAL_ERRORS
-from .models import parse_date
+from .models import parse_date, status_type_of
 
 STATUS_ACTIVE, STATUS_LEAVE, STATUS_TERMINATED = "A", "L", "T"
 
@@ -51,6 +51,23 @@ def employees_to_fetch(candidates, check_date, lookback_days):
                 continue
         chosen.add(employee_id)
     return sorted(chosen, key=lambda e: (len(e), e))
+
+
+def unbound_candidates(listed, bound_ids):
+    """Employees of Paylocity's list (``EmployeeInfo``) that no binding covers yet and that may be paid: active,
+    on leave, or of unknown status. Terminated ones are left out: the list gives no termination date, and asking
+    every past leaver would cost a call each. They are asked once the employee sync binds them."""
+    bound = {str(employee_id) for employee_id in bound_ids}
+    found = {}
+    for info in listed:
+        employee_id = str(info.employee_id or "").strip()
+        if not employee_id or employee_id in bound:
+            continue
+        status = (info.status_type_code or status_type_of(info.status_code) or "").upper() or None
+        if status == STATUS_TERMINATED:
+            continue
+        found[employee_id] = Candidate(employee_id, status)
+    return [found[key] for key in sorted(found, key=lambda e: (len(e), e))]
 
 
 # --- one employee's statements of one run ---------------------------------------------------------

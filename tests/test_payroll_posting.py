@@ -6,7 +6,7 @@ from decimal import Decimal
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .payroll_common import PayrollCase
+from .payroll_common import MAPPING, PayrollCase
 
 
 @tagged('post_install', '-at_install')
@@ -102,6 +102,26 @@ class TestPayrollPosting(PayrollCase):
         run.action_post()
         self.assertEqual(self.moves_of(run), run.move_id)
         self.assertEqual(run.move_id.state, 'draft')
+
+    def test_a_paid_employee_the_sync_has_not_bound_yet_is_still_in_the_entry(self):
+        regular, _off = self.latest_runs()
+        late = regular.statements[3].employee_id
+        self.setup['C1001']['bindings'][late].unlink()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'posted')
+        row = run.employee_ids.filtered(lambda r: r.paylocity_employee_id == late)
+        self.assertEqual((row.fetch_state, row.binding_id.id, row.cost_center), ('paid', False, False))
+        self.assertIn(late, run.build_warnings)
+
+        def no_analytic_for_late(person, line):
+            if person.employee_id == late:
+                kind, debit, credit, _analytic, partner = MAPPING[line.det_code]
+                return (kind, debit, credit, False, partner)
+            return None
+
+        self.assertEqual(self.posted_balances(run.move_id), self.expected(regular, override=no_analytic_for_late))
 
     def test_entry_date_can_be_the_pay_period_end(self):
         self.connection.payroll_date_source = 'period_end'

@@ -6,6 +6,7 @@ import pytest
 
 from paylocity.errors import AuthenticationError, ServerError
 from paylocity.journal import EmployeePay, GlRule, build_journal
+from paylocity.models import EmployeeInfo
 from paylocity.payroll import (
     Candidate,
     StoredDetail,
@@ -20,6 +21,7 @@ from paylocity.payroll import (
     retry_delay,
     select_run,
     sort_fetch_results,
+    unbound_candidates,
 )
 from paylocity.tests.conftest import COMPANY, calls_to
 
@@ -43,6 +45,15 @@ def test_employees_to_fetch_keeps_who_could_have_been_paid():
     ]
     assert employees_to_fetch(candidates, check, 44) == ["2", "3", "4", "6", "7", "10"]
     assert employees_to_fetch(candidates, "2026-03-13", 0) == ["2", "3", "6", "10"]
+
+
+def test_unbound_candidates_are_listed_employees_who_may_be_paid():
+    listed = [EmployeeInfo(employee_id="5", status_code="A"), EmployeeInfo(employee_id="12", status_type_code="L"),
+              EmployeeInfo(employee_id="7", status_code="T"), EmployeeInfo(employee_id="8", status_code="XT"),
+              EmployeeInfo(employee_id="9"), EmployeeInfo(employee_id="3", status_code="A")]
+    got = unbound_candidates(listed, ["3", 4])
+    assert [(c.employee_id, c.status_type) for c in got] == [("5", "A"), ("9", None), ("12", "L")]
+    assert employees_to_fetch(got, DAY(2026, 3, 13), 10) == ["5", "9", "12"]
 
 
 def test_employees_to_fetch_refuses_nonsense():
