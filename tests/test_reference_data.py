@@ -68,6 +68,9 @@ class TestReferenceData(EmployeeSyncCase):
     def test_existing_odoo_records_are_matched_not_duplicated(self):
         Department = self.env['hr.department']
         engineering = Department.create({'name': 'engineering', 'company_id': self.company.id})
+        # Odoo's demo data has a "Sales" department: rename it, so that only the code can match cost center 20.
+        Department.search([('name', '=ilike', 'sales'), ('company_id', '=', self.company.id)]).write(
+            {'name': 'Sales (Odoo demo)'})
         sales = Department.create({'name': '20', 'company_id': self.company.id})   # named by its code
         job = self.env['hr.job'].create({'name': 'Sales Manager', 'company_id': self.company.id})
         location = self.env['hr.work.location'].create({
