@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from . import encryption
+from . import paylocity_job_mixin
 from . import paylocity_connection
 from . import paylocity_code
 from . import paylocity_employee

@@ -13,7 +13,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..paylocity import directory
@@ -48,7 +48,8 @@ def _fetched_in_order(fetch, chunks, ahead):
 
 
 class PaylocityConnection(models.Model):
-    _inherit = 'paylocity.connection'
+    _name = 'paylocity.connection'
+    _inherit = ['paylocity.connection', 'paylocity.job.mixin']
 
     # === OPTIONS === #
     sync_employees = fields.Boolean(
@@ -130,17 +131,6 @@ class PaylocityConnection(models.Model):
         """The connection's client; ``paylocity_client_options`` in the context tunes it (tests, benchmarks)."""
         self.ensure_one()
         return self._get_client(**dict(self.env.context.get('paylocity_client_options') or {}))
-
-    def _can_commit(self):
-        return not modules.module.current_test
-
-    def _sync_commit(self, processed=0, remaining=None):
-        """Commit a finished chunk (reporting progress when run by the cron); returns the seconds the cron may
-        still run. Inside tests the transaction belongs to the test, and nothing is committed."""
-        if not self._can_commit():
-            self.env.flush_all()
-            return float('inf')
-        return self.env['ir.cron']._commit_progress(processed, remaining=remaining)
 
     # === REFERENCE DATA === #
     def _reference_import_due(self):
@@ -271,7 +261,7 @@ class PaylocityConnection(models.Model):
                 connection._poll_chunk(fetched, stats)
                 connection.write({'employee_poll_cursor': chunk[-1]})
                 remaining -= len(chunk)
-                if connection._sync_commit(len(chunk), remaining=remaining) <= 0 and index + 1 < len(chunks):
+                if connection._commit_step(len(chunk), remaining=remaining) <= 0 and index + 1 < len(chunks):
                     _logger.info("Paylocity connection %s: reconciliation paused after %s", connection.id, chunk[-1])
                     return False
         finally:
@@ -286,7 +276,7 @@ class PaylocityConnection(models.Model):
             summary = self.env._("Resumed after employee %(id)s: %(summary)s", id=resumed_after, summary=summary)
         connection.write({'employee_poll_cursor': False, 'employee_poll_requested': False,
                           'employee_poll_done_at': fields.Datetime.now(), 'employee_poll_message': summary})
-        connection._sync_commit()
+        connection._commit_step()
         return True
 
     def _poll_chunk(self, fetched, stats):

@@ -24,7 +24,7 @@ from datetime import timedelta
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
@@ -85,7 +85,8 @@ _ERROR_MAX = 500
 class PaylocityEvent(models.Model):
     _name = 'paylocity.event'
     _description = 'Paylocity event'
-    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin']
+    _paylocity_parameters = PARAMETERS
     _order = 'received_at desc, id desc'
     _check_company_auto = True
 
@@ -162,26 +163,6 @@ class PaylocityEvent(models.Model):
             event.name = ' '.join(p for p in parts if p)
 
     # === PARAMETERS === #
-    @api.model
-    def _param(self, name):
-        value = self.env['ir.config_parameter'].sudo().get_param('paylocity_connector.%s' % name)
-        try:
-            return int(value) if value not in (None, False, '') else PARAMETERS[name]
-        except ValueError:
-            return PARAMETERS[name]
-
-    @api.model
-    def _can_commit(self):
-        """Commit per event in real runs; inside tests the transaction belongs to the test."""
-        return not modules.module.current_test
-
-    @api.model
-    def _commit_step(self, processed=0, remaining=None):
-        if self._can_commit():
-            self.env['ir.cron']._commit_progress(processed, remaining=remaining)
-        else:
-            self.env.flush_all()
-
     @api.model
     def _trigger_processing(self, at=None):
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)

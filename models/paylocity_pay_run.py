@@ -25,7 +25,7 @@ from decimal import Decimal
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models, modules
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
 
@@ -83,7 +83,8 @@ class RunBusy(UserError):
 class PaylocityPayRun(models.Model):
     _name = 'paylocity.pay.run'
     _description = 'Paylocity pay run'
-    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin']
+    _paylocity_parameters = PARAMETERS
     _order = 'check_date desc, run_number desc, id desc'
     _check_company_auto = True
 
@@ -209,27 +210,6 @@ class PaylocityPayRun(models.Model):
         return [('id', 'in', self.sudo().with_context(active_test=False)._search(domain))]
 
     # === PARAMETERS AND PLUMBING === #
-    @api.model
-    def _param(self, name):
-        value = self.env['ir.config_parameter'].sudo().get_param('paylocity_connector.%s' % name)
-        try:
-            return int(value) if value not in (None, False, '') else PARAMETERS[name]
-        except ValueError:
-            return PARAMETERS[name]
-
-    @api.model
-    def _can_commit(self):
-        """Commit progress in real runs; inside tests the transaction belongs to the test."""
-        return not modules.module.current_test
-
-    @api.model
-    def _commit_step(self, processed=0, remaining=None):
-        """Commit (cron progress) and return the seconds the cron has left; in tests only flush."""
-        if self._can_commit():
-            return self.env['ir.cron']._commit_progress(processed, remaining=remaining)
-        self.env.flush_all()
-        return float('inf')
-
     @api.model
     def _trigger_processing(self, at=None):
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)

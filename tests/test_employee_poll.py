@@ -90,7 +90,7 @@ class TestEmployeePoll(EmployeeSyncCase):
     def test_a_stopped_run_resumes_at_its_cursor(self):
         self.weblink_only()
         connection_class = type(self.connection)
-        original = connection_class._sync_commit
+        original = connection_class._commit_step
         calls = []
 
         def out_of_time_once(connection, processed=0, remaining=None):
@@ -98,7 +98,7 @@ class TestEmployeePoll(EmployeeSyncCase):
             original(connection, processed, remaining)
             return 0 if len(calls) == 1 else float('inf')
 
-        with patch.object(connection_class, '_sync_commit', out_of_time_once), self.threads_may_use_cursors():
+        with patch.object(connection_class, '_commit_step', out_of_time_once), self.threads_may_use_cursors():
             self.assertFalse(self.connection._poll_employees(chunk_size=2))
             self.assertEqual(self.connection.employee_poll_cursor, '1002')
             self.assertEqual(self.bound_ids(), ['1001', '1002'])
