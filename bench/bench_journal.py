@@ -9,7 +9,6 @@ cost-center specific rules), turns it into the pydantic models the client return
 """
 import argparse
 import os
-import platform
 import random
 import statistics
 import sys
@@ -21,6 +20,8 @@ sys.path.insert(0, ROOT)
 
 from paylocity.journal import EmployeePay, GlRule, build_journal  # noqa: E402
 from paylocity.models import PayStatementDetail, PayStatementSummary  # noqa: E402
+
+import benchlib  # noqa: E402  (bench/ is on sys.path)
 
 CHECK_DATE = "2026-01-15T00:00:00"
 # The codes of a typical US bi-weekly statement.
@@ -108,20 +109,6 @@ def to_models(raw):
             for employee_id, cost_center, summaries, details in raw]
 
 
-def machine():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "platform": platform.platform()}
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=5000)
@@ -138,7 +125,7 @@ def main():
     rules = make_rules()
     analytics = {cc: 9000 + i for i, cc in enumerate(COST_CENTERS)}
 
-    print("machine: %(nproc)s cores, %(cpu)s, Python %(python)s, %(platform)s" % machine())
+    print("machine: %(nproc)s cores, %(cpu)s, Python %(python)s, %(platform)s" % benchlib.machine_info())
     print("input: %d employees, %d detail lines (%d summaries); pydantic parsing %.3f s (not part of the builder)"
           % (len(pays), detail_lines, sum(len(p.summaries) for p in pays), model_seconds))
     for level in ("aggregate", "employee"):

@@ -18,20 +18,11 @@ It starts its own PostgreSQL (tools/lib/odoo_env.sh: fsync off, as the tests run
 does), with the sandbox in the same process on 127.0.0.1, and stops everything at the end.
 """
 import argparse
-import datetime
 import json
-import os
-import platform
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ODOO_TREE = os.environ.get("ODOO_TREE", "/opt/odoo19")
-PY = os.environ.get("PAYLOCITY_VENV") and os.path.join(os.environ["PAYLOCITY_VENV"], "bin", "python") \
-    or sys.executable
+import benchlib
+
 HEADING = "## Payroll posting (issue 6)"
 DB = "bench_payroll"
 
@@ -269,60 +260,6 @@ print('RESULT ' + json.dumps(result, default=str))
 '''
 
 
-class Stack:
-    """Throw-away PostgreSQL and Odoo configuration from tools/lib/odoo_env.sh."""
-
-    def __init__(self):
-        self.work = tempfile.mkdtemp(prefix="paylocity-bench-payroll.")
-        os.chmod(self.work, 0o755)
-        self.env = dict(os.environ, ROOT=ROOT, WORK=self.work, PY=PY, ODOO_TREE=ODOO_TREE)
-
-    def shell(self, script):
-        done = subprocess.run(["bash", "-c", 'source "$ROOT/tools/lib/odoo_env.sh"\n' + script],
-                              env=self.env, stdout=subprocess.PIPE, text=True, check=True)
-        return done.stdout.strip()
-
-    def start(self):
-        out = self.shell('pg_start && odoo_prepare && echo "$PG_PORT $ODOO_CONF $PGDATA_DIR"')
-        self.pg_port, self.conf, self.pgdata = out.split()[-3:]
-        self.env.update(PG_PORT=self.pg_port, PGDATA_DIR=self.pgdata)
-
-    def odoo(self, *args, command=(), **kwargs):
-        return subprocess.run([PY, os.path.join(ODOO_TREE, "odoo-bin"), *command, "-c", self.conf, "-d", DB, *args],
-                              env=self.env, check=True, **kwargs)
-
-    def install(self):
-        self.odoo("-i", "paylocity_connector", "--stop-after-init", "--logfile",
-                  os.path.join(self.work, "install.log"), stderr=subprocess.DEVNULL)
-
-    def measure(self, args):
-        script = MEASURE % {"employees": args.employees, "rate": args.rate}
-        out = self.odoo("--no-http", "--logfile", os.path.join(self.work, "measure.log"), command=("shell",),
-                        input=script, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-        match = re.search(r"^RESULT (.*)$", out, re.M)
-        if not match:
-            raise RuntimeError("the measurement printed no result; see %s/measure.log" % self.work)
-        return json.loads(match.group(1))
-
-    def close(self, keep=False):
-        try:
-            self.shell('PG_PID_DIR="$PGDATA_DIR"; pg_stop')
-        finally:
-            if not keep:
-                shutil.rmtree(self.work, ignore_errors=True)
-
-
-def machine():
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as info:
-            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "platform": platform.platform(), "load": "%.2f %.2f %.2f" % os.getloadavg()}
-
-
 def render(args, r, info):
     api, run, phases = r["api"], r["run"], r["phases"]
     calls = api["total"]
@@ -385,49 +322,26 @@ def render(args, r, info):
             r["race"]["off_cycle_paid"], ", ".join(r["race"]["locked"][0]), r["race"]["locked"][1],
             ", ".join(r["race"]["unlocked"][0]), r["race"]["unlocked"][1], r["race"]["generations"]),
         "",
-        "Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; %(postgres)s; %(platform)s; load average before "
-        "the run %(load)s (other helpers share the machine). Measured %(date)s." % dict(
-            info, postgres=r.get("postgres", "PostgreSQL"), date=datetime.date.today().isoformat()),
+        benchlib.machine_line(info, r.get("postgres", "PostgreSQL")),
         "",
     ])
-
-
-def write_section(section):
-    path = os.path.join(ROOT, "bench", "RESULTS.md")
-    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
-    pattern = re.compile(r"^%s\n.*?(?=^## |\Z)" % re.escape(HEADING), re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(path, "w") as handle:
-        handle.write(text)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=25, help="WebLink calls per second (sandbox and client)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs) at the end")
-    parser.add_argument("--write", action="store_true", help="update this bench's section of bench/RESULTS.md")
+    benchlib.add_stack_options(parser)
     args = parser.parse_args()
-    if not os.path.isfile(os.path.join(ODOO_TREE, "odoo-bin")):
-        sys.exit("no Odoo 19.0 tree at %s (set ODOO_TREE)" % ODOO_TREE)
-    info = machine()
-    stack = Stack()
-    try:
-        stack.start()
-        stack.install()
-        result = stack.measure(args)
-    finally:
-        stack.close(keep=args.keep)
-        if args.keep:
-            print("logs kept in %s" % stack.work, file=sys.stderr)
+    benchlib.require_odoo_tree()
+    info = benchlib.machine_info()
+    script = MEASURE % {"employees": args.employees, "rate": args.rate}
+    result = benchlib.measure_in_odoo("paylocity-bench-payroll.", DB, script, keep=args.keep)
     print(json.dumps(result, indent=1, default=str), file=sys.stderr)
     section = render(args, result, info)
     print(section)
     if args.write:
-        write_section(section)
+        benchlib.write_section(HEADING, section)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ The token is fetched before the clock starts (one call an hour in production; no
 """
 import argparse
 import os
-import platform
-import re
 import sys
 import time
 
@@ -24,6 +22,8 @@ from paylocity.auth import Credentials  # noqa: E402
 from paylocity.client import PaylocityClient  # noqa: E402
 from paylocity.hosts import sandbox_hosts  # noqa: E402
 from sandbox import SandboxServer  # noqa: E402
+
+import benchlib  # noqa: E402  (bench/ is on sys.path)
 
 HEADING = "## Pay-statement fetch (issue 2, bench a)"
 COMPANY = "C1001"
@@ -37,20 +37,6 @@ def busiest_second(times):
             lo += 1
         best = max(best, hi - lo + 1)
     return best
-
-
-def machine():
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "platform": platform.platform()}
 
 
 def run(employees, rate, workers):
@@ -128,19 +114,6 @@ def render(result, info):
     ])
 
 
-def write_section(section):
-    path = os.path.join(ROOT, "bench", "RESULTS.md")
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmark results\n\n"
-    pattern = re.compile(r"^%s\n.*?(?=^## |\Z)" % re.escape(HEADING), re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(text.rstrip("\n") + "\n")
-    return path
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employees", type=int, default=1000)
@@ -149,10 +122,10 @@ def main(argv=None):
     parser.add_argument("--write", action="store_true", help="update this bench's section of bench/RESULTS.md")
     args = parser.parse_args(argv)
     result = run(args.employees, args.rate, args.workers)
-    section = render(result, machine())
+    section = render(result, benchlib.machine_info())
     print(section)
     if args.write:
-        print("written to", write_section(section))
+        print("written to", benchlib.write_section(HEADING, section))
     ok = result["fraction"] >= 0.90 and result["status_429"] == 0 and result["failures"] == 0
     return 0 if ok else 1
 

@@ -24,13 +24,10 @@ import datetime
 import itertools
 import json
 import os
-import platform
 import random
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -38,10 +35,9 @@ import time
 import psycopg2
 import requests
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ODOO_TREE = os.environ.get("ODOO_TREE", "/opt/odoo19")
-PY = os.environ.get("PAYLOCITY_VENV") and os.path.join(os.environ["PAYLOCITY_VENV"], "bin", "python") \
-    or sys.executable
+import benchlib
+from benchlib import ODOO_TREE, PY
+
 HEADING = "## Webhook intake (issue 4)"
 DB = "bench_intake"
 COMPANY = "C1001"
@@ -90,24 +86,15 @@ SETUP_CONNECTION = textwrap.dedent("""\
 
 
 # === ENVIRONMENT === #
-class Stack:
-    """Throw-away PostgreSQL + Odoo configuration (tools/lib/odoo_env.sh), and Odoo servers on demand."""
+class IntakeStack(benchlib.Stack):
+    """The shared throw-away stack with durable commits and the floor addon, and Odoo servers on demand."""
 
     def __init__(self):
-        self.work = tempfile.mkdtemp(prefix="paylocity-bench-intake.")
-        os.chmod(self.work, 0o755)
-        self.env = dict(os.environ, ROOT=ROOT, WORK=self.work, PY=PY, ODOO_TREE=ODOO_TREE)
+        super().__init__(prefix="paylocity-bench-intake.", db=DB)
         self.server = None
 
-    def shell(self, script):
-        done = subprocess.run(["bash", "-c", 'source "$ROOT/tools/lib/odoo_env.sh"\n' + script],
-                              env=self.env, stdout=subprocess.PIPE, text=True, check=True)
-        return done.stdout.strip()
-
     def start(self):
-        out = self.shell('pg_start && odoo_prepare && echo "$PG_PORT $ODOO_CONF $PGDATA_DIR"')
-        self.pg_port, self.conf, self.pgdata = out.split()[-3:]
-        self.env.update(PG_PORT=self.pg_port, PGDATA_DIR=self.pgdata)
+        super().start()
         # odoo_env.sh tunes its cluster for tests (no fsync); intake's promise is "stored before 200", so measure
         # with durable commits as a production server has them.
         self.shell('as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -w -m fast restart '
@@ -118,14 +105,8 @@ class Stack:
             with open(os.path.join(addon, name), "w") as handle:
                 handle.write(text)
 
-    def odoo(self, *args, command=(), **kwargs):
-        return subprocess.run([PY, os.path.join(ODOO_TREE, "odoo-bin"), *command, "-c", self.conf, "-d", DB, *args],
-                              env=self.env, check=True, **kwargs)
-
     def install(self):
-        log = os.path.join(self.work, "install.log")
-        self.odoo("-i", "paylocity_connector,paylocity_bench_floor", "--stop-after-init", "--logfile", log,
-                  stderr=subprocess.DEVNULL)
+        super().install("paylocity_connector,paylocity_bench_floor")
         out = self.odoo("--no-http", command=("shell",), input=SETUP_CONNECTION % {
             "company": COMPANY, "user": HOOK_USER, "password": HOOK_PASSWORD},
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
@@ -158,11 +139,7 @@ class Stack:
 
     def close(self, keep=False):
         self.stop_server()
-        try:
-            self.shell('PG_PID_DIR="$PGDATA_DIR"; pg_stop')
-        finally:
-            if not keep:
-                shutil.rmtree(self.work, ignore_errors=True)
+        super().close(keep)
 
 
 # === LOAD === #
@@ -301,17 +278,10 @@ def server_side(log_path, path):
 
 # === REPORT === #
 def machine(stack):
-    model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as info:
-            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
-    except OSError:
-        pass
     db = stack.connect()
     version = count(db, "SELECT version()").split(",")[0]
     db.close()
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "postgres": version,
-            "platform": platform.platform(), "load": "%.2f %.2f %.2f" % os.getloadavg()}
+    return dict(benchlib.machine_info(), postgres=version)
 
 
 def render(args, results, info, floor_note):
@@ -361,23 +331,10 @@ def render(args, results, info, floor_note):
         "",
         floor_note,
         "",
-        "Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; %(postgres)s; %(platform)s; load average before "
-        "the run %(load)s (other helpers share the machine). The senders run on the same 2 cores as Odoo and "
-        "PostgreSQL. Measured %(date)s." % dict(info, date=datetime.date.today().isoformat()),
+        benchlib.machine_line(info, info["postgres"],
+                              note=" The senders run on the same 2 cores as Odoo and PostgreSQL."),
         "",
     ])
-
-
-def write_section(section):
-    path = os.path.join(ROOT, "bench", "RESULTS.md")
-    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
-    pattern = re.compile(r"^%s\n.*?(?=^## |\Z)" % re.escape(HEADING), re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(path, "w") as handle:
-        handle.write(text)
 
 
 def main():
@@ -388,12 +345,10 @@ def main():
     parser.add_argument("--alone", type=int, default=200, help="requests sent by a single sender first")
     parser.add_argument("--modes", default="threaded,prefork")
     parser.add_argument("--port", type=int, default=0, help="Odoo HTTP port (default: a free one)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs) at the end")
-    parser.add_argument("--write", action="store_true", help="update this bench's section of bench/RESULTS.md")
+    benchlib.add_stack_options(parser)
     args = parser.parse_args()
-    if not os.path.isfile(os.path.join(ODOO_TREE, "odoo-bin")):
-        sys.exit("no Odoo 19.0 tree at %s (set ODOO_TREE)" % ODOO_TREE)
-    stack = Stack()
+    benchlib.require_odoo_tree()
+    stack = IntakeStack()
     try:
         stack.start()
         if not args.port:
@@ -406,13 +361,11 @@ def main():
             results[mode] = run_mode(stack, mode, token, args, run_tag)
     finally:
         stack.close(keep=args.keep)
-        if args.keep:
-            print("logs kept in %s" % stack.work, file=sys.stderr)
     floor_note = floor_comparison(results)
     section = render(args, results, info, floor_note)
     print(section)
     if args.write:
-        write_section(section)
+        benchlib.write_section(HEADING, section)
 
 
 def floor_comparison(results):
