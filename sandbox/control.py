@@ -4,7 +4,10 @@ Unauthenticated (the sandbox binds 127.0.0.1). JSON in, JSON out; bad input answ
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
+from decimal import Decimal
 from urllib.parse import unquote
 
 from .wire import Request, Response, json_response, paylocity_date
@@ -23,6 +26,10 @@ ROUTES = [
     ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/hire", "hire"),
     ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/payroll", "payroll"),
     ("GET", r"/_sandbox/companies/(?P<cid>[^/]+)/payruns", "payruns"),
+    ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/payruns/(?P<pid>[^/]+)/"
+             r"(?P<action>void|manual-check|change-amount|remove-statement)", "run_action"),
+    ("GET", r"/_sandbox/companies/(?P<cid>[^/]+)/payruns/(?P<pid>[^/]+)/bank-debits", "bank_debits"),
+    ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/employees/(?P<eid>[^/]+)/garnishment", "garnishment"),
     ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/employees/(?P<eid>[^/]+)/"
              r"(?P<action>terminate|rehire|leave|return|change|transfer)", "employee_action"),
 ]
@@ -134,19 +141,96 @@ def _payroll(srv, req, body, cid):
 
 
 def _payruns(srv, req, body, cid):
-    """Every run with its totals per (det, detCode, detType), for independent checks in other processes."""
+    """Every run as it stands now: totals, the direct deposit / check split, each statement (voids and manual
+    checks included) and the totals per (det, detCode, detType), for independent checks in other processes."""
     with srv.lock:
         company = srv.company(cid)
-        runs = [{
-            "processId": run.process_id, "checkDate": run.check_date.isoformat(), "runId": run.run_id,
-            "offCycle": run.off_cycle, "processDate": paylocity_date(run.process_date),
-            "employees": [st.employee_id for st in run.statements],
-            "grossPay": sum((st.gross for st in run.statements), 0),
-            "netPay": sum((st.net for st in run.statements), 0),
-            "totals": [{"det": det, "detCode": code, "detType": det_type, "amount": amount}
-                       for (det, code, det_type), amount in sorted(run.totals().items())],
-        } for run in company.pay_runs]
+        runs = [_run_view(run) for run in company.pay_runs]
     return json_response(200, runs)
+
+
+def _run_view(run) -> dict:
+    statements = run.statements
+
+    def total(attribute):
+        return sum((getattr(st, attribute) for st in statements), Decimal("0.00"))
+
+    return {
+        "processId": run.process_id, "checkDate": run.check_date.isoformat(), "runId": run.run_id,
+        "offCycle": run.off_cycle, "processDate": paylocity_date(run.process_date),
+        "beginDate": run.begin_date.isoformat(), "endDate": run.end_date.isoformat(),
+        "employees": sorted({st.employee_id for st in statements}, key=lambda e: (len(e), e)),
+        "grossPay": total("gross"), "employeeTaxes": total("employee_taxes"), "deductions": total("deductions"),
+        "netPay": total("net"), "employerCost": total("employer_taxes"),
+        "directDeposit": total("direct_deposit_amount"), "netCheck": total("net_check"),
+        "statements": [{
+            "transactionNumber": st.transaction_number, "employeeId": st.employee_id, "kind": st.kind,
+            "transactionType": st.transaction_type, "checkNumber": st.check_number,
+            "beginDate": st.begin_date.isoformat(), "endDate": st.end_date.isoformat(),
+            "grossPay": st.gross, "employeeTaxes": st.employee_taxes, "deductions": st.deductions,
+            "netPay": st.net, "employerCost": st.employer_taxes, "directDepositAmount": st.direct_deposit_amount,
+            "netCheck": st.net_check, "voids": st.voids, "voidedBy": st.voided_by,
+        } for st in statements],
+        "totals": [{"det": det, "detCode": code, "detType": det_type, "amount": amount}
+                   for (det, code, det_type), amount in sorted(run.totals().items())],
+    }
+
+
+def _run_action(srv, req, body, cid, pid, action):
+    """void / manual-check / change-amount / remove-statement on one employee's statement of the run."""
+    allowed = {"void": {"employee_id", "transaction_number"}, "manual-check": {"employee_id", "gross"},
+               "change-amount": {"employee_id", "det_code", "amount", "transaction_number"},
+               "remove-statement": {"employee_id", "transaction_number"}}[action]
+    required = {"void": ("employee_id",), "manual-check": ("employee_id", "gross"),
+                "change-amount": ("employee_id", "det_code", "amount"), "remove-statement": ("employee_id",)}[action]
+    unknown = set(body) - allowed
+    if unknown:
+        raise _BadRequest(f"unknown field(s) {sorted(unknown)}; expected {sorted(allowed)}")
+    for name in required:
+        if body.get(name) in (None, ""):
+            raise _BadRequest(f"{name} is required")
+    employee_id = str(body["employee_id"])
+    number = body.get("transaction_number")
+    if number is not None and not (isinstance(number, int) or str(number).isdigit()):
+        raise _BadRequest("transaction_number must be an integer")
+    if action == "void":
+        made = srv.void_check(cid, pid, employee_id, number)
+    elif action == "manual-check":
+        made = srv.manual_check(cid, pid, employee_id, body["gross"])
+    elif action == "change-amount":
+        made = srv.change_amount(cid, pid, employee_id, body["det_code"], body["amount"], number)
+    else:
+        made = srv.remove_statement(cid, pid, employee_id, number)
+    with srv.lock:
+        run = next(r for r in srv.company(cid).pay_runs if r.process_id == pid)
+        view = _run_view(run)
+    created = action in ("void", "manual-check")
+    return json_response(201 if created else 200, {"transactionNumber": made, "run": view})
+
+
+def _bank_debits(srv, req, body, cid, pid):
+    """JSON list, or ``?format=csv``: date,label,amount,kind,processId,checkNumber (a bank statement to import)."""
+    debits = srv.bank_debits(cid, pid)
+    fmt = (req.arg("format") or "json").lower()
+    if fmt == "json":
+        return json_response(200, debits)
+    if fmt != "csv":
+        raise _BadRequest("format is json or csv")
+    out = io.StringIO()
+    columns = ["date", "label", "amount", "kind", "processId", "checkNumber"]
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    for row in debits:
+        writer.writerow({k: row[k].isoformat() if k == "date" else ("" if row[k] is None else row[k])
+                         for k in columns})
+    return Response(200, out.getvalue().encode("utf-8"), {}, "text/csv; charset=utf-8")
+
+
+def _garnishment(srv, req, body, cid, eid):
+    if body.get("amount") in (None, ""):
+        raise _BadRequest("amount is required")
+    srv.garnish(cid, eid, body["amount"])
+    return json_response(200, {"employeeId": eid, "amount": srv.company(cid).employee(eid).garnishment})
 
 
 def _employee_action(srv, req, body, cid, eid, action):

@@ -71,6 +71,7 @@ PAY_GRADES = (("G1", "Grade 1", 30000), ("G2", "Grade 2", 45000), ("G3", "Grade 
 EARNING_CODES = (("REG", "Regular"), ("OT", "Overtime"), ("BONUS", "Bonus"))
 DEDUCTION_CODES = (("401K", "401(k) Employee Contribution"), ("MED", "Medical Insurance Pre-Tax"),
                    ("DEN", "Dental Insurance Pre-Tax"))
+GARNISHMENT_CODE = ("GARN", "Wage Garnishment")
 EMPLOYEE_TAX_CODES = (("FITW", "Federal Income Tax"), ("SITW", "State Income Tax"),
                       ("FICA", "Social Security - Employee"), ("MEDI", "Medicare - Employee"))
 EMPLOYER_TAX_CODES = (("FICA-ER", "Social Security - Employer"), ("MEDI-ER", "Medicare - Employer"),
@@ -79,6 +80,17 @@ EMPLOYER_TAX_CODES = (("FICA-ER", "Social Security - Employer"), ("MEDI-ER", "Me
 
 def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, ROUND_HALF_UP)
+
+
+def as_money(value) -> Decimal:
+    """An amount given by a caller ("12.50", 12.5, Decimal): ValueError unless it is a number of whole cents."""
+    try:
+        exact = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not exact.is_finite() or exact != money(exact):
+        raise ValueError(f"an amount has at most two decimals, not {value!r}")
+    return money(exact)
 
 
 def as_date(value) -> dt.date:
@@ -192,6 +204,7 @@ class Employee:
     direct_deposit: bool
     overtime_likely: bool
     relationship_id: str
+    garnishment: Decimal = Decimal("0.00")      # post-tax GARN deduction per regular check (set by a control)
     history: list = field(default_factory=list)   # [StatusEvent], oldest first
     future_rate: Optional[tuple] = None            # (effective date, new annual salary, new base rate)
     eligible_for_rehire: Optional[bool] = None
@@ -283,6 +296,9 @@ class PayStatement:
     workers_comp: str
     direct_deposit: bool
     lines: list = field(default_factory=list)
+    kind: str = "regular"       # regular, off_cycle, manual, void
+    voids: Optional[int] = None            # on a void: the transaction number it cancels
+    voided_by: Optional[int] = None        # on a voided statement: the void's transaction number
 
     def total(self, det: str, det_type: Optional[str] = None) -> Decimal:
         return sum((l.amount for l in self.lines if l.det == det and (det_type is None or l.det_type == det_type)),
@@ -307,6 +323,15 @@ class PayStatement:
     @property
     def net(self) -> Decimal:
         return self.gross - self.deductions - self.employee_taxes
+
+    @property
+    def net_check(self) -> Decimal:
+        """Net pay paid by paper check (the whole net of someone without direct deposit)."""
+        return Decimal("0.00") if self.direct_deposit else self.net
+
+    @property
+    def direct_deposit_amount(self) -> Decimal:
+        return self.net if self.direct_deposit else Decimal("0.00")
 
     def code_total(self, det_code: str, field_name: str = "amount") -> Decimal:
         return sum((getattr(l, field_name) or Decimal("0")) for l in self.lines if l.det_code == det_code)
@@ -355,6 +380,7 @@ class Company:
     next_employee_number: int = 1001
     rng: random.Random = None     # used only by mutators after generation
     by_employee: dict = field(default_factory=dict)   # employee id -> [PayStatement]
+    garnishments: bool = False    # GARN is one of the company's deduction codes once a garnishment was set
 
     # -- reference data --
     def codes(self, resource: str):
@@ -369,7 +395,7 @@ class Company:
         if resource == "earnings":
             return list(EARNING_CODES)
         if resource == "deductions":
-            return list(DEDUCTION_CODES)
+            return list(DEDUCTION_CODES) + ([GARNISHMENT_CODE] if self.garnishments else [])
         if resource == "taxes":
             return list(EMPLOYEE_TAX_CODES + EMPLOYER_TAX_CODES)
         return None
@@ -410,6 +436,18 @@ class Company:
         self.pay_runs.sort(key=lambda r: (r.check_date, r.run_id))
         for st in run.statements:
             self.by_employee.setdefault(st.employee_id, []).append(st)
+
+    def add_statement(self, run: "PayRun", statement: "PayStatement") -> None:
+        """A statement added to a run after processing (a void, a manual check)."""
+        run.statements.append(statement)
+        self.by_employee.setdefault(statement.employee_id, []).append(statement)
+
+    def remove_statement(self, run: "PayRun", statement: "PayStatement") -> None:
+        run.statements.remove(statement)
+        self.by_employee[statement.employee_id].remove(statement)
+        for other in run.statements:     # a void left alone, or a voided statement whose void is gone
+            if other.voided_by == statement.transaction_number:
+                other.voided_by = None
 
     def run(self, process_id: str) -> Optional[PayRun]:
         return next((r for r in self.pay_runs if r.process_id == str(process_id)), None)

@@ -7,6 +7,8 @@ Conventions (the sandbox's choice where Paylocity documents none):
 - ``process`` on a summary is the run id within its check date (1 regular, 2 off-cycle, ...); the Payroll
   Processed ``processId`` is the check date ``YYYYMMDD`` plus that run id on two digits.
 - ``transactionNumber`` is unique within a company, so details join summaries on it (and on checkDate).
+- After processing (README "Changes after processing", inferred): a void is a new, negated statement in the same
+  run; a manual check a new statement paid by check; amounts can be changed and statements removed in place.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import random
 from decimal import Decimal
 from typing import Optional
 
-from .data import CENT, Company, Employee, PayLine, PayRun, PayStatement, as_date, money, pay_period
+from .data import CENT, Company, Employee, PayLine, PayRun, PayStatement, as_date, as_money, money, pay_period
 
 SITW_RATE = Decimal("0.0495")
 FICA_RATE = Decimal("0.062")
@@ -90,35 +92,165 @@ def _regular_earnings(emp: Employee, days: int, rng: random.Random) -> list:
     return lines
 
 
-def _statement(company: Company, run: PayRun, emp: Employee, earnings: list) -> PayStatement:
+def _statement(company: Company, run: PayRun, emp: Employee, earnings: list, kind: Optional[str] = None) -> PayStatement:
+    """A statement of ``earnings`` with deductions and taxes computed on them, numbered in the company's sequence.
+
+    ``kind``: "regular", "off_cycle" (bonus: no benefits, supplemental FITW) or "manual" (a manual check added to
+    the run: taxed like an off-cycle check, always paid by paper check); default from the run."""
+    kind = kind or ("off_cycle" if run.off_cycle else "regular")
+    supplemental = kind != "regular"
     gross = sum((l.amount for l in earnings), Decimal("0.00"))
     lines = list(earnings)
     k401 = money(gross * emp.k401_percent / 100)
-    medical = Decimal("0.00") if run.off_cycle else emp.medical
-    dental = Decimal("0.00") if run.off_cycle else emp.dental
+    medical = Decimal("0.00") if supplemental else emp.medical
+    dental = Decimal("0.00") if supplemental else emp.dental
     for code, amount in (("401K", k401), ("MED", medical), ("DEN", dental)):
         if amount:
             lines.append(PayLine("D", code, "EE", amount, None, None, gross))
     fed_wages = gross - k401 - medical - dental
     fica_wages = gross - medical - dental
-    fitw_rate = SUPPLEMENTAL_FITW if run.off_cycle else emp.fitw_rate
+    fitw_rate = SUPPLEMENTAL_FITW if supplemental else emp.fitw_rate
     for code, wages, rate in (("FITW", fed_wages, fitw_rate), ("SITW", fed_wages, SITW_RATE),
                               ("FICA", fica_wages, FICA_RATE), ("MEDI", fica_wages, MEDI_RATE)):
         lines.append(PayLine("T", code, "EE", money(wages * rate), None, None, wages))
+    if emp.garnishment and not supplemental:
+        # Post-tax: taken from what is left after taxes, never more than that.
+        left = gross - sum((l.amount for l in lines if l.det in ("D", "T") and l.det_type == "EE"), Decimal("0"))
+        garnished = min(emp.garnishment, max(left, Decimal("0.00")))
+        if garnished:
+            lines.append(PayLine("D", "GARN", "EE", garnished, None, None, left))
     for code, wages, rate in (("FICA-ER", fica_wages, FICA_RATE), ("MEDI-ER", fica_wages, MEDI_RATE),
                               ("FUTA", gross, FUTA_RATE), ("SUTA", gross, SUTA_RATE)):
         lines.append(PayLine("T", code, "ER", money(wages * rate), None, None, wages))
+    by_check = kind == "manual" or not emp.direct_deposit
     statement = PayStatement(
         employee_id=emp.employee_id, check_date=run.check_date, process=run.run_id,
         transaction_number=company.next_transaction, voucher_number=company.next_voucher,
-        check_number=0 if emp.direct_deposit else company.next_check,
+        check_number=company.next_check if by_check else 0,
         begin_date=run.begin_date, end_date=run.end_date,
-        transaction_type="Special" if run.off_cycle else "Regular",
-        auto_pay=emp.pay_type == "Salary", workers_comp=emp.workers_comp, direct_deposit=emp.direct_deposit,
-        lines=lines,
+        transaction_type={"regular": "Regular", "off_cycle": "Special", "manual": "Manual"}[kind],
+        auto_pay=emp.pay_type == "Salary" and kind != "manual", workers_comp=emp.workers_comp,
+        direct_deposit=not by_check, lines=lines, kind=kind,
     )
     company.next_transaction += 1
     company.next_voucher += 1
-    if not emp.direct_deposit:
+    if by_check:
         company.next_check += 1
     return statement
+
+
+# ----------------------------------------------------------------------------------------------------------
+# after processing: voids, manual checks, corrections (see README "Changes after processing", inferred)
+
+def find_run(company: Company, process_id) -> PayRun:
+    run = company.run(str(process_id))
+    if run is None:
+        raise KeyError(f"no pay run {process_id} in {company.company_id}")
+    return run
+
+
+def pick_statement(run: PayRun, employee_id, transaction_number=None, *, live_only: bool = True) -> PayStatement:
+    """The employee's statement of ``run``: the one with ``transaction_number``, or the only one (voids and
+    voided statements excluded when ``live_only``). ValueError when it is not one."""
+    employee_id = str(employee_id)
+    mine = [st for st in run.statements if st.employee_id == employee_id]
+    if transaction_number is not None:
+        found = [st for st in mine if st.transaction_number == int(transaction_number)]
+        if not found:
+            raise KeyError(f"employee {employee_id} has no statement {transaction_number} in run {run.process_id}")
+        return found[0]
+    live = [st for st in mine if not live_only or (st.kind != "void" and st.voided_by is None)]
+    if not live:
+        raise KeyError(f"employee {employee_id} has no {'live ' if live_only else ''}statement in run "
+                       f"{run.process_id}")
+    if len(live) > 1:
+        raise ValueError(f"employee {employee_id} has statements {[st.transaction_number for st in live]} in run "
+                         f"{run.process_id}: give transaction_number")
+    return live[0]
+
+
+def void_statement(company: Company, run: PayRun, employee_id, transaction_number=None) -> PayStatement:
+    """Add to ``run`` a void of the employee's statement: every line negated, its own transaction and voucher
+    numbers, the voided check's number, ``transactionType`` "Void". The voided statement stays."""
+    original = pick_statement(run, employee_id, transaction_number)
+    if original.kind == "void":
+        raise ValueError(f"statement {original.transaction_number} is itself a void")
+    if original.voided_by is not None:
+        raise ValueError(f"statement {original.transaction_number} is already voided by {original.voided_by}")
+    lines = [PayLine(l.det, l.det_code, l.det_type, -l.amount, -l.hours if l.hours is not None else None, l.rate,
+                     -l.eligible_compensation if l.eligible_compensation is not None else None)
+             for l in original.lines]
+    void = PayStatement(
+        employee_id=original.employee_id, check_date=run.check_date, process=run.run_id,
+        transaction_number=company.next_transaction, voucher_number=company.next_voucher,
+        check_number=original.check_number, begin_date=original.begin_date, end_date=original.end_date,
+        transaction_type="Void", auto_pay=False, workers_comp=original.workers_comp,
+        direct_deposit=original.direct_deposit, lines=lines, kind="void", voids=original.transaction_number,
+    )
+    company.next_transaction += 1
+    company.next_voucher += 1
+    original.voided_by = void.transaction_number
+    company.add_statement(run, void)
+    return void
+
+
+def manual_check(company: Company, run: PayRun, employee_id, gross) -> PayStatement:
+    """Add to ``run`` a manual (paper) check of ``gross`` regular earnings for the employee, taxed like an
+    off-cycle check (supplemental FITW, no benefit deductions)."""
+    emp = company.employee(str(employee_id))
+    if emp is None:
+        raise KeyError(f"unknown employee {employee_id!r} in {company.company_id}")
+    amount = as_money(gross)
+    if amount <= 0:
+        raise ValueError(f"a manual check's gross must be positive, not {gross!r}")
+    statement = _statement(company, run, emp, [PayLine("E", "REG", "EE", amount, None, None, amount)], "manual")
+    company.add_statement(run, statement)
+    return statement
+
+
+def change_amount(company: Company, run: PayRun, employee_id, det_code: str, amount,
+                  transaction_number=None) -> PayStatement:
+    """Set the amount of the first ``det_code`` line of the employee's statement (nothing else is recomputed:
+    grossPay and netPay follow the lines)."""
+    statement = pick_statement(run, employee_id, transaction_number, live_only=transaction_number is None)
+    value = as_money(amount)
+    line = next((l for l in statement.lines if l.det_code.upper() == str(det_code).strip().upper()), None)
+    if line is None:
+        raise KeyError(f"statement {statement.transaction_number} has no {det_code} line")
+    line.amount = value
+    return statement
+
+
+def remove_statement(company: Company, run: PayRun, employee_id, transaction_number=None) -> PayStatement:
+    """Take a statement out of ``run`` (and of the employee's pay statements)."""
+    statement = pick_statement(run, employee_id, transaction_number, live_only=transaction_number is None)
+    company.remove_statement(run, statement)
+    return statement
+
+
+def bank_debits(run: PayRun) -> list:
+    """What leaves the company's bank account for ``run``, as the run stands now (README "Bank debits").
+
+    Negative amounts are money out, as on a bank statement. Direct deposits the day before the check date, the tax
+    impound (employee + employer taxes) and garnishments on the check date, then each paper check that was not
+    voided when it clears, 2 to 9 days after the check date."""
+    day = run.check_date
+    live = run.statements
+    direct = sum((st.direct_deposit_amount for st in live), Decimal("0.00"))
+    taxes = sum((st.total("T") for st in live), Decimal("0.00"))
+    garnished = sum((st.code_total("GARN") for st in live), Decimal("0.00"))
+    out = []
+    for kind, when, label, amount in (
+            ("direct_deposit", day - dt.timedelta(days=1), f"PAYLOCITY DD {day.isoformat()}", direct),
+            ("tax_impound", day, f"PAYLOCITY TAX {day.isoformat()}", taxes),
+            ("garnishment", day, f"PAYLOCITY GARN {day.isoformat()}", garnished)):
+        if amount:
+            out.append({"kind": kind, "date": when, "label": label, "amount": -amount, "processId": run.process_id,
+                        "checkNumber": None})
+    for st in sorted(live, key=lambda s: s.check_number):
+        if st.kind == "void" or st.voided_by is not None or not st.net_check:
+            continue
+        out.append({"kind": "check", "date": day + dt.timedelta(days=2 + st.check_number % 8),
+                    "label": f"CHECK {st.check_number}", "amount": -st.net_check, "processId": run.process_id,
+                    "checkNumber": st.check_number})
+    return out

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 from . import control, nextgen, weblink
 from .auth import NEXTGEN, WEBLINK, TokenAuthority
 from .crypto import load_private_key, public_key_pem, public_key_xml, shared_private_key
-from .data import (Company, StatusEvent, as_date, generate_companies, make_person, transfer_person)
+from .data import (Company, StatusEvent, as_date, as_money, generate_companies, make_person, transfer_person)
 from .faults import TOKEN_PATHS, Fault, FaultBook
+from . import payroll
 from .payroll import run_payroll as _run_payroll
 from .ratelimit import SlidingWindowLimiter
 from .webhooks import build_bodies, deliver
@@ -296,6 +297,50 @@ class SandboxServer:
             process_date = dt.datetime.now().replace(microsecond=900000)
             return _run_payroll(self.company(company_id), check_date, off_cycle=off_cycle,
                                 process_date=process_date).process_id
+
+    # ------------------------------------------------------------------ changes after processing (README)
+    def void_check(self, company_id, process_id, employee_id, transaction_number=None) -> int:
+        """Void the employee's statement in run ``process_id``: a negative statement is added. -> its number."""
+        with self.lock:
+            company = self.company(company_id)
+            return payroll.void_statement(company, payroll.find_run(company, process_id), employee_id,
+                                          transaction_number).transaction_number
+
+    def manual_check(self, company_id, process_id, employee_id, gross) -> int:
+        """Add a manual check of ``gross`` for the employee to run ``process_id``. -> its transaction number."""
+        with self.lock:
+            company = self.company(company_id)
+            return payroll.manual_check(company, payroll.find_run(company, process_id), employee_id,
+                                        gross).transaction_number
+
+    def change_amount(self, company_id, process_id, employee_id, det_code, amount, transaction_number=None) -> int:
+        """Change one line's amount of the employee's statement in run ``process_id``. -> its transaction number."""
+        with self.lock:
+            company = self.company(company_id)
+            return payroll.change_amount(company, payroll.find_run(company, process_id), employee_id, det_code,
+                                         amount, transaction_number).transaction_number
+
+    def remove_statement(self, company_id, process_id, employee_id, transaction_number=None) -> int:
+        """Take the employee's statement out of run ``process_id``. -> its transaction number."""
+        with self.lock:
+            company = self.company(company_id)
+            return payroll.remove_statement(company, payroll.find_run(company, process_id), employee_id,
+                                            transaction_number).transaction_number
+
+    def garnish(self, company_id, employee_id, amount) -> None:
+        """Deduct a post-tax garnishment (GARN) of ``amount`` from the employee's next regular checks (0 stops)."""
+        value = as_money(amount)
+        if value < 0:
+            raise ValueError("a garnishment cannot be negative")
+        with self.lock:
+            self._employee(company_id, employee_id).garnishment = value
+            self.company(company_id).garnishments = True
+
+    def bank_debits(self, company_id, process_id) -> list:
+        """What Paylocity takes from the bank for run ``process_id`` (and the checks clearing), README "Bank debits"."""
+        with self.lock:
+            company = self.company(company_id)
+            return payroll.bank_debits(payroll.find_run(company, process_id))
 
     def _employee(self, company_id, employee_id):
         emp = self.company(company_id).employee(str(employee_id))

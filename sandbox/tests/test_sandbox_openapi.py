@@ -128,3 +128,24 @@ def test_injected_500(fresh, weblink):
     api = weblink(fresh)
     fresh.inject("status", status=500)
     check(api.get("/v2/companies/C1001/employees/"), LIST, status=500)
+
+
+def test_pay_statements_after_voids_manual_checks_and_corrections(fresh, weblink):
+    """Negative (void) statements, manual checks, changed amounts and garnishments keep the documented shapes."""
+    api = weblink(fresh)
+    company = fresh.company("C1001")
+    run = company.run("2026112001")
+    first, second, third = (st.employee_id for st in run.statements[:3])
+    fresh.void_check("C1001", run.process_id, first)
+    fresh.manual_check("C1001", run.process_id, second, "640.00")
+    fresh.change_amount("C1001", run.process_id, third, "FITW", "0.00")
+    fresh.garnish("C1001", third, "75.00")
+    fresh.run_payroll("C1001", "2026-12-04")
+    for eid in (first, second, third):
+        base = f"/v2/companies/C1001/employees/{eid}/paystatement"
+        for day in ("2026-11-20", "2026-12-04"):
+            summaries = check(api.get(f"{base}/summary/{day[:4]}/{day}"), SUMMARY_DATE)
+            assert summaries
+            check(api.get(f"{base}/details/{day[:4]}/{day}", params={"pagesize": 500}), DETAILS_DATE)
+        check(api.get(f"{base}/summary/2026", params={"pagesize": 500}), SUMMARY_YEAR)
+    check(api.get("/v2/companies/C1001/codes/deductions"), CODES)
