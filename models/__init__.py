@@ -13,6 +13,9 @@ from . import hr_employee
 from . import paylocity_token
 from . import paylocity_gl_rule
 from . import paylocity_pay_run
+from . import paylocity_pay_run_fetch
+from . import paylocity_pay_run_entry
+from . import paylocity_pay_run_actions
 from . import paylocity_pay_run_line
 from . import paylocity_connection_payroll
 from . import paylocity_event_payroll
