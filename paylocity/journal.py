@@ -220,30 +220,48 @@ def _norm(value):
     return text or None
 
 
+# Where a detail amount is counted in ``Totals`` (an index into the per-employee sums).
+_GROSS, _DEDUCTIONS, _EMPLOYEE_TAXES, _EMPLOYER = range(4)
+_COUNTED_BY_DET = {EARNING: _GROSS, DEDUCTION: _DEDUCTIONS, TAX: _EMPLOYEE_TAXES}
+# Stands in a posting for "the employee's cost-center analytic", looked up once per employee.
+_EMPLOYEE_ANALYTIC = object()
+
+
 class _Plan:
-    """What to do with one (det, code, cost center): resolved once, used for every employee."""
+    """What to do with one (det, code, cost center): resolved once, used for every employee.
 
-    __slots__ = ("code", "kind", "postings", "analytic_mode", "fixed_analytic", "label", "report_cost_center")
+    ``counted_as``: which total the amount adds to (None for an unknown det); ``net_pay_sign``: +1 when the amount
+    is part of the employee's pay (debit-only rule), -1 when withheld from it (credit-only), 0 otherwise;
+    ``postings``: ``(account, sign, analytic, partner)`` per line it moves, the analytic possibly
+    ``_EMPLOYEE_ANALYTIC``."""
 
-    def __init__(self, code, rule, report_cost_center=None):
+    __slots__ = ("code", "kind", "counted_as", "net_pay_sign", "postings", "label", "report_cost_center")
+
+    def __init__(self, det, code, rule, report_cost_center=None):
         self.code = code      # as Paylocity spelled it, for the line's ``codes``
-        self.kind = rule.kind if rule is not None else KIND_UNMAPPED
+        self.kind = kind = rule.kind if rule is not None else KIND_UNMAPPED
         self.report_cost_center = report_cost_center
         self.label = rule.label if rule is not None else None
-        self.analytic_mode = rule.analytic if rule is not None else None
-        self.fixed_analytic = rule.analytic_account if rule is not None else None
-        # (account, sign, carries the analytic, partner)
-        if self.kind == KIND_DEBIT:
-            self.postings = ((rule.debit_account, 1, True, rule.partner),)
-        elif self.kind == KIND_CREDIT:
-            self.postings = ((rule.credit_account, -1, True, rule.partner),)
-        elif self.kind == KIND_BOTH:
-            self.postings = ((rule.debit_account, 1, True, None), (rule.credit_account, -1, False, rule.partner))
-        else:
-            self.postings = ()
+        self.counted_as = _EMPLOYER if kind == KIND_BOTH else _COUNTED_BY_DET.get(det)
+        self.net_pay_sign = 1 if kind == KIND_DEBIT else (-1 if kind == KIND_CREDIT else 0)
+        self.postings = self._postings(rule) if rule is not None else ()
+
+    @staticmethod
+    def _postings(rule):
+        analytic = {ANALYTIC_FIXED: rule.analytic_account, ANALYTIC_EMPLOYEE: _EMPLOYEE_ANALYTIC}.get(rule.analytic)
+        kind = rule.kind
+        if kind == KIND_DEBIT:
+            return ((rule.debit_account, 1, analytic, rule.partner),)
+        if kind == KIND_CREDIT:
+            return ((rule.credit_account, -1, analytic, rule.partner),)
+        if kind == KIND_BOTH:
+            return ((rule.debit_account, 1, analytic, None), (rule.credit_account, -1, None, rule.partner))
+        return ()
 
 
 class _RuleBook:
+    """The rules by (det, code, cost center), and the plan each combination met in the run resolves to."""
+
     def __init__(self, rules):
         self._rules = {}
         self._has_cost_center_rules = set()   # (det, code) with at least one cost-center specific rule
@@ -254,23 +272,23 @@ class _RuleBook:
             self._rules[key] = rule
             if key[2] is not None:
                 self._has_cost_center_rules.add(key[:2])
-        self._plans = {}
+        self.plans = {}   # (det, code, cost center) as given -> _Plan: the builder reads it before calling plan()
 
     def plan(self, det, code, cost_center):
         cache_key = (det, code, cost_center)
-        plan = self._plans.get(cache_key)
+        plan = self.plans.get(cache_key)
         if plan is None:
-            plan = self._plans[cache_key] = self._resolve(code, _norm(det), _norm(code), _norm(cost_center))
+            plan = self.plans[cache_key] = self._resolve(det, code, _norm(det), _norm(code), _norm(cost_center))
         return plan
 
-    def _resolve(self, raw_code, det, code, cost_center):
+    def _resolve(self, raw_det, raw_code, det, code, cost_center):
         rules = self._rules
         for key in ((det, code, cost_center), (det, code, None), (None, code, cost_center), (None, code, None)):
             rule = rules.get(key)
             if rule is not None:
-                return _Plan(raw_code, rule, rule.cost_center if rule.kind == KIND_UNMAPPED else None)
+                return _Plan(raw_det, raw_code, rule, rule.cost_center if rule.kind == KIND_UNMAPPED else None)
         specific = (det, code) in self._has_cost_center_rules or (None, code) in self._has_cost_center_rules
-        return _Plan(raw_code, None, cost_center if specific else None)
+        return _Plan(raw_det, raw_code, None, cost_center if specific else None)
 
 
 class _NetPaySource:
@@ -289,6 +307,16 @@ def build_journal(pays, rules, *, run_id, check_date, net_pay_account, detail_le
     with ``analytic="employee"``; ``max_employee_differences``: how many employees' own differences to list.
     Raises ``ValueError`` for bad arguments, an employee given twice or two rules with the same key.
     """
+    check_date, run_id = _checked_arguments(detail_level, precision, net_pay_account, check_date, run_id)
+    run = _RunBuilder(_RuleBook(rules), check_date, run_id, _Ledger(net_pay_account),
+                      _EmployeeAnalytics(cost_center_analytics), per_employee=detail_level == DETAIL_EMPLOYEE)
+    for pay in pays:
+        run.add(pay)
+    return run.result(precision, max_employee_differences)
+
+
+def _checked_arguments(detail_level, precision, net_pay_account, check_date, run_id):
+    """(check date, run id) once every argument is valid; ``ValueError`` naming the first that is not."""
     if detail_level not in (DETAIL_AGGREGATE, DETAIL_EMPLOYEE):
         raise ValueError("detail_level must be 'aggregate' or 'employee'")
     if not isinstance(precision, int) or isinstance(precision, bool) or precision < 0:
@@ -298,100 +326,70 @@ def build_journal(pays, rules, *, run_id, check_date, net_pay_account, detail_le
     check_date = parse_date(check_date)
     if check_date is None:
         raise ValueError("a check date is required")
-    run_id = int(run_id)
-    per_employee = detail_level == DETAIL_EMPLOYEE
-    book = _RuleBook(rules)
-    analytics = {_norm(code): analytic for code, analytic in (cost_center_analytics or {}).items()}
+    return check_date, int(run_id)
 
-    warnings = []
-    balances = {}        # (account, analytic, partner, employee or None) -> signed unrounded balance
-    sources = {}         # same key -> the plan summed in, or a list of them (for the line's label and codes)
-    net_keys = {}        # employee or None -> key of its net-pay line
-    unmapped = {}        # (det, code, cost center) -> [amount, employees]
-    zero_unmapped = set()
-    unknown_dets = set()
-    missing_analytics = set()
-    no_cost_center = 0
-    seen = set()
-    employees = 0
-    gross = deductions = employee_taxes = employer = _ZERO
-    paylocity_gross = paylocity_net = journal_net = _ZERO
-    employee_differences = []
 
-    for pay in pays:
+class _RunBuilder:
+    """One run, employee by employee: each employee's detail amounts are summed per (det, code), posted to the
+    ledger by their plan and counted in the totals; ``result`` rounds the ledger into lines and reports."""
+
+    def __init__(self, book, check_date, run_id, ledger, analytics, per_employee):
+        self.book = book
+        self.check_date = check_date
+        self.run_id = run_id
+        self.ledger = ledger
+        self.analytics = analytics
+        self.per_employee = per_employee
+        self.totals = _RunTotals()
+        self.unmapped = _Unmapped()
+        self.unknown_dets = set()
+        self.warnings = []
+        self._seen = set()
+
+    def add(self, pay):
+        """Post one employee's statements of the run (none: nothing happens)."""
         employee_id = str(pay.employee_id)
-        if employee_id in seen:
+        if employee_id in self._seen:
             raise ValueError("employee %s is given twice" % employee_id)
-        seen.add(employee_id)
-
-        summaries = _run_summaries(pay.summaries, run_id, check_date, employee_id, warnings)
+        self._seen.add(employee_id)
+        summaries = _run_summaries(pay.summaries, self.run_id, self.check_date, employee_id, self.warnings)
         if not summaries:
-            continue
-        employees += 1
+            return
         transactions = {s.transaction_number for s in summaries if s.transaction_number is not None}
+        sums = _sum_details(pay.details, transactions, self.check_date)
+        owner = employee_id if self.per_employee else None
+        counted, net_pay = self._post(sums, employee_id, pay.cost_center, owner)
+        self.ledger.credit_net_pay(owner, net_pay)
+        self.totals.add_employee(employee_id, summaries, counted, net_pay)
 
-        # Hot loop: sum the run's detail amounts per (det, code); plain dict + Decimal, no model building.
-        sums = {}
-        for detail in pay.details:
-            if detail.transaction_number in transactions:
-                amount = detail.amount
-                if amount is None:
-                    continue
-                detail_date = detail.check_date
-                if detail_date is not None and detail_date != check_date:
-                    continue
-                key = (detail.det, detail.det_code)
-                previous = sums.get(key)
-                sums[key] = amount if previous is None else previous + amount
-
-        cost_center = pay.cost_center
-        employee_analytic = None
-        analytic_looked_up = False
-        e_gross = e_deductions = e_taxes = e_employer = e_journal = _ZERO
-        owner = employee_id if per_employee else None
+    def _post(self, sums, employee_id, cost_center, owner):
+        """Post ``{(det, code): amount}`` to the ledger; returns (the amounts counted per total, the net pay the
+        entry owes this employee). Hot loop: locals and two flat dicts, no object per line."""
+        plans, plan_for = self.book.plans, self.book.plan
+        balances, sources = self.ledger.balances, self.ledger.sources
+        counted = [_ZERO, _ZERO, _ZERO, _ZERO]
+        net_pay = _ZERO
+        employee_analytic = _EMPLOYEE_ANALYTIC    # not looked up yet
         for (det, code), amount in sums.items():
-            plan = book.plan(det, code, cost_center)
+            plan = plans.get((det, code, cost_center)) or plan_for(det, code, cost_center)
             kind = plan.kind
             if kind == KIND_IGNORE:
                 continue
-            if kind == KIND_BOTH:
-                e_employer += amount
-            elif det == EARNING:
-                e_gross += amount
-            elif det == DEDUCTION:
-                e_deductions += amount
-            elif det == TAX:
-                e_taxes += amount
+            if plan.counted_as is None:
+                self.unknown_dets.add(det)
             else:
-                unknown_dets.add(det)
+                counted[plan.counted_as] += amount
             if kind == KIND_UNMAPPED:
-                if amount:
-                    entry = unmapped.setdefault((det, code, plan.report_cost_center), [_ZERO, set()])
-                    entry[0] += amount
-                    entry[1].add(employee_id)
-                else:
-                    zero_unmapped.add((det, code))
+                self.unmapped.add(det, code, plan.report_cost_center, amount, employee_id)
                 continue
-            if kind == KIND_DEBIT:
-                e_journal += amount
-            elif kind == KIND_CREDIT:
-                e_journal -= amount
-            for account, sign, carries_analytic, partner in plan.postings:
-                analytic = None
-                if carries_analytic:
-                    if plan.analytic_mode == ANALYTIC_FIXED:
-                        analytic = plan.fixed_analytic
-                    elif plan.analytic_mode == ANALYTIC_EMPLOYEE:
-                        if not analytic_looked_up:
-                            analytic_looked_up = True
-                            employee_analytic = analytics.get(_norm(cost_center))
-                            if cost_center is None or not str(cost_center).strip():
-                                no_cost_center += 1
-                            elif employee_analytic is None:
-                                missing_analytics.add(str(cost_center).strip())
-                        analytic = employee_analytic
+            if plan.net_pay_sign:
+                net_pay = net_pay + amount if plan.net_pay_sign > 0 else net_pay - amount
+            for account, sign, analytic, partner in plan.postings:
+                if analytic is _EMPLOYEE_ANALYTIC:
+                    if employee_analytic is _EMPLOYEE_ANALYTIC:
+                        employee_analytic = self.analytics.lookup(cost_center)
+                    analytic = employee_analytic
                 key = (account, analytic, partner, owner)
-                # Two dicts instead of a container per key: far fewer allocations at the employee level.
                 balances[key] = balances.get(key, _ZERO) + (amount if sign > 0 else -amount)
                 source = sources.get(key)
                 if source is None:
@@ -401,73 +399,33 @@ def build_journal(pays, rules, *, run_id, check_date, net_pay_account, detail_le
                         source.append(plan)
                     else:
                         sources[key] = [source, plan]
+        return counted, net_pay
 
-        net_key = net_keys.get(owner)
-        if net_key is None:
-            net_key = net_keys[owner] = (net_pay_account, None, None, owner)
-            balances[net_key] = balances.get(net_key, _ZERO)
-            source = sources.get(net_key)
-            sources[net_key] = _NetPaySource if source is None else [_NetPaySource] + _as_list(source)
-        balances[net_key] -= e_journal
-
-        s_gross = sum((s.gross_pay for s in summaries if s.gross_pay is not None), _ZERO)
-        s_net = sum((s.net_pay for s in summaries if s.net_pay is not None), _ZERO)
-        e_net = e_gross - e_deductions - e_taxes
-        employee_differences.extend(_differences(s_gross, s_net, e_gross, e_net, e_journal, employee_id))
-        gross += e_gross
-        deductions += e_deductions
-        employee_taxes += e_taxes
-        employer += e_employer
-        journal_net += e_journal
-        paylocity_gross += s_gross
-        paylocity_net += s_net
-
-    net = gross - deductions - employee_taxes
-    unmapped_list = sorted(
-        (UnmappedCode(det, code, cost_center, amount, len(people))
-         for (det, code, cost_center), (amount, people) in unmapped.items()),
-        key=lambda u: (u.det or "", u.code or "", u.cost_center or ""),
-    )
-    differences = _differences(paylocity_gross, paylocity_net, gross, net, journal_net, None)
-    if unmapped_list:
-        # Without every rule the entry's net pay means nothing: compare Paylocity with the details only.
-        differences = [d for d in differences if d.kind != "net_pay_line"]
-        employee_differences = [d for d in employee_differences if d.kind != "net_pay_line"]
-    employees_differing = sorted({d.employee_id for d in employee_differences})
-    if len(employees_differing) > max_employee_differences:
-        shown = set(employees_differing[:max_employee_differences])
-        warnings.append("%d more employees differ from Paylocity's totals (not listed)"
-                        % (len(employees_differing) - max_employee_differences))
-        employee_differences = [d for d in employee_differences if d.employee_id in shown]
-    employee_differences.sort(key=lambda d: (d.employee_id, d.kind))
-    differences = differences + employee_differences
-
-    if not employees:
-        warnings.append("no pay statement belongs to check date %s, run %d" % (check_date.isoformat(), run_id))
-    for det in sorted(unknown_dets, key=lambda d: d or ""):
-        warnings.append("detail lines with unknown det %r are posted by their rule but not counted in gross or net"
-                        % det)
-    netted_to_zero = zero_unmapped - {(u.det, u.code) for u in unmapped_list}
-    for det, code in sorted(netted_to_zero, key=lambda k: (k[0] or "", k[1] or "")):
-        warnings.append("code %s (%s) has no rule; its amounts in this run net to zero" % (code, det))
-    for cost_center in sorted(missing_analytics):
-        warnings.append("cost center %s has no analytic account: its lines carry none" % cost_center)
-    if no_cost_center:
-        warnings.append("%d employee(s) without a cost center: their lines carry no analytic account" % no_cost_center)
-
-    lines = [] if unmapped_list else _round_lines(balances, sources, net_keys, precision, warnings)
-    total_debit = sum((line.debit for line in lines), _ZERO)
-    total_credit = sum((line.credit for line in lines), _ZERO)
-    return JournalResult(
-        lines=lines,
-        unmapped=unmapped_list,
-        differences=differences,
-        totals=Totals(gross=gross, deductions=deductions, employee_taxes=employee_taxes, employer=employer, net=net),
-        paylocity_totals=PaylocityTotals(gross=paylocity_gross, net=paylocity_net),
-        employees=employees,
-        warnings=warnings,
-        is_balanced=total_debit == total_credit,
-    )
+    def result(self, precision, max_employee_differences):
+        unmapped = self.unmapped.codes()
+        differences = self.totals.differences(bool(unmapped), max_employee_differences, self.warnings)
+        warnings = self.warnings
+        if not self.totals.employees:
+            warnings.append("no pay statement belongs to check date %s, run %d"
+                            % (self.check_date.isoformat(), self.run_id))
+        for det in sorted(self.unknown_dets, key=lambda d: d or ""):
+            warnings.append("detail lines with unknown det %r are posted by their rule but not counted in gross or "
+                            "net" % det)
+        warnings += self.unmapped.warnings(unmapped)
+        warnings += self.analytics.warnings()
+        lines = [] if unmapped else self.ledger.lines(precision, warnings)
+        total_debit = sum((line.debit for line in lines), _ZERO)
+        total_credit = sum((line.credit for line in lines), _ZERO)
+        return JournalResult(
+            lines=lines,
+            unmapped=unmapped,
+            differences=differences,
+            totals=self.totals.totals(),
+            paylocity_totals=PaylocityTotals(gross=self.totals.paylocity_gross, net=self.totals.paylocity_net),
+            employees=self.totals.employees,
+            warnings=warnings,
+            is_balanced=total_debit == total_credit,
+        )
 
 
 def _run_summaries(summaries, run_id, check_date, employee_id, warnings):
@@ -492,6 +450,130 @@ def _run_summaries(summaries, run_id, check_date, employee_id, warnings):
     return result
 
 
+def _sum_details(details, transactions, check_date):
+    """``{(det, code): amount}`` of the detail lines of ``transactions`` (plain dict + Decimal: the hot path)."""
+    sums = {}
+    for detail in details:
+        if detail.transaction_number in transactions:
+            amount = detail.amount
+            if amount is None:
+                continue
+            detail_date = detail.check_date
+            if detail_date is not None and detail_date != check_date:
+                continue
+            key = (detail.det, detail.det_code)
+            previous = sums.get(key)
+            sums[key] = amount if previous is None else previous + amount
+    return sums
+
+
+class _EmployeeAnalytics:
+    """Cost center → analytic account, and the cost centers (or employees without one) that found none."""
+
+    def __init__(self, cost_center_analytics):
+        self._by_cost_center = {_norm(code): analytic for code, analytic in (cost_center_analytics or {}).items()}
+        self._missing = set()
+        self._without_cost_center = 0
+
+    def lookup(self, cost_center):
+        """The analytic of an employee's cost center (None when it has none); called once per employee."""
+        if cost_center is None or not str(cost_center).strip():
+            self._without_cost_center += 1
+            return self._by_cost_center.get(_norm(cost_center))
+        analytic = self._by_cost_center.get(_norm(cost_center))
+        if analytic is None:
+            self._missing.add(str(cost_center).strip())
+        return analytic
+
+    def warnings(self):
+        found = ["cost center %s has no analytic account: its lines carry none" % cost_center
+                 for cost_center in sorted(self._missing)]
+        if self._without_cost_center:
+            found.append("%d employee(s) without a cost center: their lines carry no analytic account"
+                         % self._without_cost_center)
+        return found
+
+
+class _Unmapped:
+    """Amounts no rule maps, per (det, code, cost center): their exact sum and the employees they concern."""
+
+    def __init__(self):
+        self._amounts = {}         # (det, code, cost center) -> [amount, employees]
+        self._netted_out = set()   # (det, code) seen only with a zero amount for some employee
+
+    def add(self, det, code, cost_center, amount, employee_id):
+        if amount:
+            entry = self._amounts.setdefault((det, code, cost_center), [_ZERO, set()])
+            entry[0] += amount
+            entry[1].add(employee_id)
+        else:
+            self._netted_out.add((det, code))
+
+    def codes(self):
+        return sorted(
+            (UnmappedCode(det, code, cost_center, amount, len(people))
+             for (det, code, cost_center), (amount, people) in self._amounts.items()),
+            key=lambda u: (u.det or "", u.code or "", u.cost_center or ""),
+        )
+
+    def warnings(self, codes):
+        netted_to_zero = self._netted_out - {(u.det, u.code) for u in codes}
+        return ["code %s (%s) has no rule; its amounts in this run net to zero" % (code, det)
+                for det, code in sorted(netted_to_zero, key=lambda k: (k[0] or "", k[1] or ""))]
+
+
+class _RunTotals:
+    """Σ over the run's employees: the detail lines' totals, the entry's net pay, Paylocity's own totals, and
+    every employee's own differences with Paylocity."""
+
+    def __init__(self):
+        self.employees = 0
+        self.counted = [_ZERO, _ZERO, _ZERO, _ZERO]    # indexed by _GROSS, _DEDUCTIONS, _EMPLOYEE_TAXES, _EMPLOYER
+        self.net_pay = _ZERO
+        self.paylocity_gross = self.paylocity_net = _ZERO
+        self.employee_differences = []
+
+    def add_employee(self, employee_id, summaries, counted, net_pay):
+        self.employees += 1
+        s_gross = sum((s.gross_pay for s in summaries if s.gross_pay is not None), _ZERO)
+        s_net = sum((s.net_pay for s in summaries if s.net_pay is not None), _ZERO)
+        e_net = counted[_GROSS] - counted[_DEDUCTIONS] - counted[_EMPLOYEE_TAXES]
+        self.employee_differences.extend(_differences(s_gross, s_net, counted[_GROSS], e_net, net_pay, employee_id))
+        run = self.counted
+        for index, amount in enumerate(counted):
+            run[index] += amount
+        self.net_pay += net_pay
+        self.paylocity_gross += s_gross
+        self.paylocity_net += s_net
+
+    @property
+    def net(self):
+        return self.counted[_GROSS] - self.counted[_DEDUCTIONS] - self.counted[_EMPLOYEE_TAXES]
+
+    def totals(self):
+        gross, deductions, employee_taxes, employer = self.counted
+        return Totals(gross=gross, deductions=deductions, employee_taxes=employee_taxes, employer=employer,
+                      net=self.net)
+
+    def differences(self, has_unmapped, max_employees, warnings):
+        """The run's differences, then those of at most ``max_employees`` employees (a warning counts the rest)."""
+        differences = _differences(self.paylocity_gross, self.paylocity_net, self.counted[_GROSS], self.net,
+                                   self.net_pay, None)
+        employee_differences = self.employee_differences
+        if has_unmapped:
+            # Without every rule the entry's net pay means nothing: compare Paylocity with the details only.
+            differences = [d for d in differences if d.kind != "net_pay_line"]
+            employee_differences = [d for d in employee_differences if d.kind != "net_pay_line"]
+        employees_differing = sorted({d.employee_id for d in employee_differences})
+        if len(employees_differing) > max_employees:
+            shown = set(employees_differing[:max_employees])
+            warnings.append("%d more employees differ from Paylocity's totals (not listed)"
+                            % (len(employees_differing) - max_employees))
+            employee_differences = [d for d in employee_differences if d.employee_id in shown]
+        employee_differences.sort(key=lambda d: (d.employee_id, d.kind))
+        return differences + employee_differences
+
+
 def _differences(paylocity_gross, paylocity_net, gross, net, journal_net, employee_id):
     found = []
     if gross != paylocity_gross:
@@ -504,49 +586,80 @@ def _differences(paylocity_gross, paylocity_net, gross, net, journal_net, employ
     return found
 
 
+# --- the ledger -----------------------------------------------------------------------------------
+
+class _Ledger:
+    """The entry being built: a signed, unrounded balance per line key (account, analytic, partner, employee or
+    None) and what was summed into each (a plan, or a list of them: the line's label and codes). The builder's
+    hot loop writes ``balances`` and ``sources`` directly."""
+
+    def __init__(self, net_pay_account):
+        self.net_pay_account = net_pay_account
+        self.balances = {}
+        self.sources = {}
+        self.net_keys = {}       # employee or None -> key of its net-pay line
+
+    def credit_net_pay(self, owner, amount):
+        """Credit ``amount`` to the net pay line of ``owner`` (the employee, or None for the whole run)."""
+        net_key = self.net_keys.get(owner)
+        if net_key is None:
+            net_key = self.net_keys[owner] = (self.net_pay_account, None, None, owner)
+            self.balances[net_key] = self.balances.get(net_key, _ZERO)
+            source = self.sources.get(net_key)
+            self.sources[net_key] = _NetPaySource if source is None else [_NetPaySource] + _as_list(source)
+        self.balances[net_key] -= amount
+
+    def lines(self, precision, warnings):
+        """The balances rounded once each to ``precision``, residues on the net pay lines, as sorted lines."""
+        quantum = Decimal(1).scaleb(-precision)
+        rounded = self._rounded(quantum, warnings)
+        return self._sorted_lines(rounded, _ZERO.quantize(quantum))
+
+    def _rounded(self, quantum, warnings):
+        zero = _ZERO.quantize(quantum)
+        rounded = {}
+        group_totals = {}
+        for key, balance in self.balances.items():
+            amount = rounded[key] = balance.quantize(quantum, rounding=ROUND_HALF_UP)
+            owner = key[3]
+            group_totals[owner] = group_totals.get(owner, zero) + amount
+
+        # Each group (the run, or each employee) balances unrounded; give its rounding residue to its net-pay line.
+        residues = {owner: total for owner, total in group_totals.items() if total}
+        for owner, total in residues.items():
+            rounded[self.net_keys[owner]] -= total
+        if len(residues) == 1 and None in residues:
+            warnings.append("rounding residue of %s put on the net pay line" % residues[None])
+        elif residues:
+            warnings.append("rounding residues (%s in absolute value) put on the net pay lines of %d employee(s)"
+                            % (sum(abs(total) for total in residues.values()), len(residues)))
+        return rounded
+
+    def _sorted_lines(self, rounded, zero):
+        net_lines = set(self.net_keys.values())
+        kept = [key for key, amount in rounded.items() if amount]
+        # Few distinct accounts/analytics/partners: compute their sort tokens once.
+        tokens = {value: _sort_token(value) for key in kept for value in key[:3]}
+        kept.sort(key=lambda key: (key[3] or "", key in net_lines, rounded[key] < 0,
+                                   tokens[key[0]], tokens[key[1]], tokens[key[2]]))
+        lines = []
+        sources = self.sources
+        for key in kept:
+            amount = rounded[key]
+            source = sources[key]
+            if type(source) is list:
+                label = "; ".join(sorted({s.label for s in source if s.label})) or None
+                codes = tuple(sorted({s.code for s in source if s.code}))
+            else:
+                label = source.label or None
+                codes = (source.code,) if source.code else ()
+            lines.append(JournalLine(key[0], amount if amount > 0 else zero, -amount if amount < 0 else zero,
+                                     key[1], key[2], label, key[3], codes))
+        return lines
+
+
 def _as_list(source):
     return source if type(source) is list else [source]
-
-
-def _round_lines(balances, sources, net_keys, precision, warnings):
-    quantum = Decimal(1).scaleb(-precision)
-    zero = _ZERO.quantize(quantum)
-    rounded = {}
-    group_totals = {}
-    for key, balance in balances.items():
-        amount = rounded[key] = balance.quantize(quantum, rounding=ROUND_HALF_UP)
-        owner = key[3]
-        group_totals[owner] = group_totals.get(owner, zero) + amount
-
-    # Each group (the run, or each employee) balances unrounded; give its rounding residue to its net-pay line.
-    residues = {owner: total for owner, total in group_totals.items() if total}
-    for owner, total in residues.items():
-        rounded[net_keys[owner]] -= total
-    if len(residues) == 1 and None in residues:
-        warnings.append("rounding residue of %s put on the net pay line" % residues[None])
-    elif residues:
-        warnings.append("rounding residues (%s in absolute value) put on the net pay lines of %d employee(s)"
-                        % (sum(abs(total) for total in residues.values()), len(residues)))
-
-    net_lines = set(net_keys.values())
-    kept = [key for key, amount in rounded.items() if amount]
-    # Few distinct accounts/analytics/partners: compute their sort tokens once.
-    tokens = {value: _sort_token(value) for key in kept for value in key[:3]}
-    kept.sort(key=lambda key: (key[3] or "", key in net_lines, rounded[key] < 0,
-                               tokens[key[0]], tokens[key[1]], tokens[key[2]]))
-    lines = []
-    for key in kept:
-        amount = rounded[key]
-        source = sources[key]
-        if type(source) is list:
-            label = "; ".join(sorted({s.label for s in source if s.label})) or None
-            codes = tuple(sorted({s.code for s in source if s.code}))
-        else:
-            label = source.label or None
-            codes = (source.code,) if source.code else ()
-        lines.append(JournalLine(key[0], amount if amount > 0 else zero, -amount if amount < 0 else zero,
-                                 key[1], key[2], label, key[3], codes))
-    return lines
 
 
 def _sort_token(value):
