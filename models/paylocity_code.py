@@ -33,7 +33,6 @@ WEBLINK_RESOURCES = {
     'position': 'positions', 'paygrade': 'paygrade',
     'earning': 'earnings', 'deduction': 'deductions', 'tax': 'taxes',
 }
-NEXTGEN_TYPES = ('costcenter1', 'costcenter2', 'costcenter3', 'position', 'paygrade', 'work_location')
 ALIGNED_FIELDS = ('department_id', 'job_id', 'work_location_id', 'analytic_account_id')
 
 

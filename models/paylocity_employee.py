@@ -113,24 +113,6 @@ class PaylocityEmployee(models.Model):
                 ('connection_id', '=', binding.connection_id.id),
                 ('paylocity_employee_id', '=', binding.paylocity_employee_id)]) if binding.id else Event
 
-    # === HELPERS FOR PAYROLL === #
-    def _get_cost_center(self, level):
-        """Cost center code of level 1, 2 or 3."""
-        self.ensure_one()
-        return self['cost_center%d' % int(level)] if str(level) in ('1', '2', '3') else False
-
-    def _get_analytic_account(self):
-        """The analytic account of this employee's cost center at the connection's analytic level (or empty)."""
-        self.ensure_one()
-        connection = self.connection_id.sudo()
-        level = connection.analytic_level
-        code = self._get_cost_center(level) if level else False
-        if not code:
-            return self.env['account.analytic.account']
-        return self.env['paylocity.code'].sudo().search([
-            ('connection_id', '=', connection.id), ('code_type', '=', 'costcenter%s' % level), ('code', '=', code),
-        ], limit=1).analytic_account_id
-
     # === SYNC ENGINE === #
     @api.model
     def _sync_entries(self, connection, entries, origin='poll', isolate=True):

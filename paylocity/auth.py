@@ -98,7 +98,6 @@ class TokenProvider:
         self.limiter = limiter
         self.key = token_key(token_url, credentials)
         self._wall_clock = wall_clock
-        self.requests_made = 0   # token requests this provider sent (observability and tests)
 
     def token(self):
         cached = self._cached()
@@ -144,7 +143,6 @@ class TokenProvider:
                     label="the %s token request to %s" % (self.family_name, host), data=data, headers=headers,
                     idempotent=True,   # minting a token changes nothing on Paylocity's side
                     limiter=self.limiter)
-        self.requests_made += 1
         response = self.transport.send(call)
         status = response.status_code
         if status == 200:

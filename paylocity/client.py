@@ -110,11 +110,6 @@ class PaylocityClient:
     def __exit__(self, *exc):
         self.close()
 
-    @property
-    def token_requests(self):
-        """Token requests sent so far, per family (for diagnostics and tests)."""
-        return {family: provider.requests_made for family, provider in self._providers.items()}
-
     # -- connection checks -----------------------------------------------------------------------------
 
     def check_weblink(self):

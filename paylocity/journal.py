@@ -129,10 +129,6 @@ class JournalLine(NamedTuple):
     employee_id: Optional[str] = None       # set only at the "employee" detail level
     codes: Tuple[str, ...] = ()             # the Paylocity codes summed into this line
 
-    @property
-    def balance(self):
-        return self.debit - self.credit
-
 
 class UnmappedCode(NamedTuple):
     det: Optional[str]
@@ -193,22 +189,6 @@ class JournalResult:
     def can_post(self):
         """Lines exist, balance, nothing is unmapped and Paylocity's totals agree."""
         return bool(self.lines) and self.is_balanced and not self.unmapped and not self.differences
-
-    def as_dict(self):
-        """JSON-ready form (amounts as strings) for storing on the pay run."""
-        return _jsonable(dataclasses.asdict(self))
-
-
-def _jsonable(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        if hasattr(value, "_asdict"):
-            return _jsonable(value._asdict())
-        return [_jsonable(item) for item in value]
-    return value
 
 
 # --- rules ----------------------------------------------------------------------------------------

@@ -86,7 +86,6 @@ def _text(value):
 
 
 PDate = Annotated[Optional[datetime.date], BeforeValidator(parse_date)]
-PDateTime = Annotated[Optional[datetime.datetime], BeforeValidator(parse_datetime)]
 Money = Annotated[Optional[Decimal], BeforeValidator(parse_money)]
 Text = Annotated[Optional[str], BeforeValidator(_text)]
 
@@ -112,21 +111,6 @@ class ClientSecret(PaylocityModel):
 
     client_secret: Text = None
     client_secret_expiration_date: PDate = None
-
-
-class ErrorOption(PaylocityModel):
-    code: Text = None
-    description: Text = None
-
-
-class ApiError(PaylocityModel):
-    """One item of Paylocity's error array (WebLink) or of NextGen's ``{code, message, fields}``."""
-
-    field: Text = None
-    message: Text = None
-    path: Text = None
-    code: Text = None
-    options: List[ErrorOption] = Field(default_factory=list)
 
 
 # --- employees: WebLink ---------------------------------------------------------------------------
@@ -381,10 +365,6 @@ class EmployeeRecord(BaseModel):
         first = self.preferred_name or self.first_name
         return " ".join(part for part in (first, self.last_name) if part) or self.employee_id
 
-    def cost_center(self, level):
-        """Cost center code of level 1, 2 or 3."""
-        return self.cost_centers[level - 1] if 1 <= level <= 3 else None
-
 
 # --- company codes and reference data -----------------------------------------------------------
 
@@ -474,13 +454,3 @@ class PayStatementDetail(PaylocityModel):
     @classmethod
     def _upper(cls, value):
         return value.upper() if value else value
-
-
-def parse_list(model, data):
-    """Validate a JSON array into a list of ``model``; a JSON ``null``/empty body is an empty list."""
-    if data is None or data == "":
-        return []
-    if not isinstance(data, list):
-        raise ValueError("expected a JSON array, got %s" % type(data).__name__)
-    return [model.model_validate(item) for item in data]
-
