@@ -33,6 +33,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import math
 import re
 from typing import Any, Dict, Literal, Optional
 
@@ -67,6 +68,9 @@ _TERMINATION_SET_KEYS = frozenset((
 _ID = re.compile(r"^[^\x00-\x1f\x7f:]{1,64}$")
 _PROCESS_ID = re.compile(r"^\d{10}$")
 _MAX_HEADER = 4096
+# Paylocity's bodies are flat objects. Anything nested deeper is refused before any code walks it
+# recursively (hashing, storing), where ~1,000 levels would exhaust Python's stack.
+MAX_JSON_DEPTH = 32
 
 
 class WebhookShapeError(ValueError):
@@ -94,12 +98,14 @@ def classify(body):
     """Classify a webhook body (parsed JSON, or the raw ``bytes``/``str``) into a ``WebhookEvent``.
 
     Raises ``WebhookShapeError`` with a short reason (never echoing the payload) when it is not one of
-    the five legacy shapes.
+    the five legacy shapes, and for any other input: not UTF-8, not JSON, ``NaN``/``Infinity``, nested more
+    than ``MAX_JSON_DEPTH`` levels, or text that is not valid Unicode (a lone surrogate escape).
     """
     if isinstance(body, (bytes, bytearray, str)):
         body = _decode_json(body)
     if not isinstance(body, dict):
         raise WebhookShapeError("body is not a JSON object")
+    _check_tree(body)
     fields = {key.lower(): value for key, value in body.items() if isinstance(key, str)}
     company_id = _identifier(fields.get("companyid"), "companyId")
 
@@ -130,9 +136,49 @@ def _decode_json(raw):
         except UnicodeDecodeError:
             raise WebhookShapeError("body is not UTF-8") from None
     try:
-        return json.loads(raw.lstrip("\ufeff"))
-    except (ValueError, RecursionError):   # RecursionError: absurdly nested arrays
+        return json.loads(raw.lstrip("\ufeff"), parse_constant=_refuse_constant)
+    except WebhookShapeError:
+        raise
+    except RecursionError:
+        raise WebhookShapeError("body is nested more than %d levels deep" % MAX_JSON_DEPTH) from None
+    except ValueError:
         raise WebhookShapeError("body is not JSON") from None
+
+
+def _refuse_constant(name):
+    # NaN, Infinity, -Infinity: Python's json accepts them, JSON (and PostgreSQL's json types) do not.
+    raise WebhookShapeError("body holds %s, which is not a JSON number" % name)
+
+
+def _check_tree(body):
+    """Walk the parsed body without recursion: refuse deep nesting, text that cannot be encoded as UTF-8 (a lone
+    surrogate escape such as ``"\\ud800"``) and numbers that are not finite (``1e400`` parses as infinity)."""
+    stack = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise WebhookShapeError("body is nested more than %d levels deep" % MAX_JSON_DEPTH)
+        if isinstance(node, dict):
+            for key in node:
+                _check_scalar(key)
+            children = node.values()
+        else:
+            children = node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            else:
+                _check_scalar(child)
+
+
+def _check_scalar(value):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise WebhookShapeError("body holds text that is not valid Unicode") from None
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise WebhookShapeError("body holds a number that is not finite")
 
 
 def _payroll_processed(company_id, fields):

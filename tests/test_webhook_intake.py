@@ -247,6 +247,14 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
             response = self.post({'companyId': 'W1001', 'processId': '20261301xx'})
         self.assert_rejected(response, 400, 'processId')
 
+    def test_deeply_nested_body_is_400_with_a_clear_reason(self):
+        """~990 levels used to pass json.loads and then exhaust the stack (a 500 with a traceback)."""
+        for depth in (40, 990, 1000):
+            raw = json.dumps(new_hire_body('E7')).encode()[:-1] + b', "x": ' + b'[' * depth + b']' * depth + b'}'
+            with QUIET:
+                response = self.post(data=raw)
+            self.assert_rejected(response, 400, 'nested more than 32 levels')
+
     def test_body_for_another_company_is_403(self):
         with QUIET:
             response = self.post(new_hire_body('E9', company='W2002'))
