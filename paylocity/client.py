@@ -4,6 +4,8 @@ Each call: rate-limit slot → bearer token (cached) → request with bounded re
 one more try → status mapped to ``paylocity.errors`` → JSON (floats as ``Decimal``) → pydantic models.
 """
 import datetime
+import hashlib
+import json
 import re
 from decimal import Decimal
 from urllib.parse import quote
@@ -298,8 +300,10 @@ class PaylocityClient:
 
     def _weblink_pages(self, template, path_params, *, not_found_empty=False, label_template=None):
         """WebLink paging: pagesize / 0-based pagenumber / includetotalcount → X-Pcty-Total-Count. Stops at the
-        total, or (without a total) at a short or empty page."""
+        total, or (without a total) at a short or empty page. A page that repeats an earlier one (a server that
+        ignores ``pagenumber``) is an error, before its rows are yielded twice or the loop runs on forever."""
         fetched = 0
+        seen_pages = set()
         for page in range(_MAX_PAGES):
             params = {"pagesize": self.page_size, "pagenumber": page, "includetotalcount": "true"}
             response, call = self._request(WEBLINK, "GET", template, path_params, params=params,
@@ -309,6 +313,12 @@ class PaylocityClient:
                 return
             raise_for_status(response, call, FAMILY_NAMES[WEBLINK])
             items = _as_list(decode_json(response, call), call.label)
+            if items:
+                fingerprint = _page_fingerprint(items)
+                if fingerprint in seen_pages:
+                    raise BadResponse("Paylocity returned page %d of %s again (the same rows as an earlier page); "
+                                      "stopped to avoid counting them twice or paging forever." % (page, call.label))
+                seen_pages.add(fingerprint)
             yield from items
             fetched += len(items)
             total = _total_count(response)
@@ -344,6 +354,12 @@ class PaylocityClient:
 
 
 # -- helpers --------------------------------------------------------------------------------------------
+
+def _page_fingerprint(items):
+    """A digest of one page's rows, to recognise a page served twice."""
+    text = json.dumps(items, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
 
 def _total_count(response):
     value = response.headers.get("X-Pcty-Total-Count")
