@@ -61,33 +61,66 @@ def parse_datetime(value):
     return parsed
 
 
+# Paylocity's amounts, hours and rates are far inside these bounds; a value outside them is a broken payload,
+# refused rather than summed. The bounds also keep every amount exact where Odoo stores it as a float.
+MAX_AMOUNT = Decimal(10) ** 12
+MAX_DECIMAL_PLACES = 18
+
+
 def parse_money(value):
-    """Money as ``Decimal``; floats go through ``str`` so 1890.12 stays 1890.12."""
+    """Money as ``Decimal``; floats go through ``str`` so 1890.12 stays 1890.12.
+
+    Refused with a ``ValueError`` (which pydantic reports as a validation error): booleans, text that is not a
+    number, NaN and infinities (``1E+400`` from JSON is one), magnitudes of ``MAX_AMOUNT`` or more, and more than
+    ``MAX_DECIMAL_PLACES`` decimal places as written (``1E-400``, ``0E-1000``)."""
     if value is None or value == "":
         return None
-    if isinstance(value, Decimal):
-        return value
     if isinstance(value, bool):
         raise ValueError("not an amount: %r" % (value,))
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))
+    else:
+        try:
+            amount = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise ValueError("not an amount: %s" % _shown(value)) from None
+    if not amount.is_finite():
+        raise ValueError("not a finite amount: %s" % _shown(value))
+    # By the exponent, not by arithmetic: abs() of 1e999999999 would raise decimal.Overflow.
+    if amount and amount.adjusted() >= MAX_AMOUNT.adjusted():
+        raise ValueError("amount out of range (%s or more): %s" % (MAX_AMOUNT, _shown(value)))
+    if amount.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+        raise ValueError("amount with more than %d decimal places: %s" % (MAX_DECIMAL_PLACES, _shown(value)))
+    return amount
+
+
+def _shown(value):
+    """The value for a message: repr, so a lone surrogate is escaped (pydantic cannot carry it in an error)."""
     try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError("not an amount: %r" % (value,)) from None
+        text = repr(value)
+    except ValueError:   # an int too long for Python to print
+        return "a number too long to show"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _text(value):
-    """Codes and ids arrive as strings or numbers; keep them as stripped strings."""
+    """Codes and ids arrive as strings or numbers; keep them as stripped strings. A lone surrogate (from a
+    ``"\\ud800"`` escape) becomes U+FFFD, so every text can be stored as UTF-8."""
     if value is None:
         return None
     text = str(value).strip()
+    if text and not text.isascii():
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text or None
 
 
 PDate = Annotated[Optional[datetime.date], BeforeValidator(parse_date)]
 Money = Annotated[Optional[Decimal], BeforeValidator(parse_money)]
 Text = Annotated[Optional[str], BeforeValidator(_text)]
+# An id without which the record means nothing: missing or blank is a validation error, not None.
+RequiredText = Annotated[str, BeforeValidator(_text)]
 
 
 class PaylocityModel(BaseModel):
@@ -170,7 +203,7 @@ class WorkAddress(PaylocityModel):
 class Employee(PaylocityModel):
     """``GET /v2/companies/{companyId}/employees/{employeeId}`` (object, or the one-item array of the spec)."""
 
-    employee_id: Text
+    employee_id: RequiredText
     first_name: Text = None
     last_name: Text = None
     middle_name: Text = None
@@ -268,7 +301,7 @@ class NextGenPosition(PaylocityModel):
 class NextGenEmployee(PaylocityModel):
     """Item of ``GET /coreHr/v1/companies/{companyId}/employees`` (shape from real integrations)."""
 
-    id: Text
+    id: RequiredText
     company_id: Text = None
     relationship_id: Text = None
     status: Text = None
