@@ -195,6 +195,10 @@ class StoredSummary(NamedTuple):
     gross_pay: Any
     net_pay: Any
     end_date: Optional[datetime.date] = None
+    begin_date: Optional[datetime.date] = None
+    net_check: Any = None                  # net pay paid by paper check
+    direct_deposit_amount: Any = None      # net pay paid by direct deposit
+    check_number: Optional[int] = None
 
 
 class StoredDetail(NamedTuple):
@@ -205,6 +209,7 @@ class StoredDetail(NamedTuple):
     det: Optional[str]
     det_code: Optional[str]
     amount: Any
+    transaction_type: Optional[str] = None   # e.g. Regular, Special, Manual, Void
 
 
 # --- retries and naming ---------------------------------------------------------------------------
