@@ -314,3 +314,17 @@ def _summary_split(pays, run_id, check_date, per_employee):
                     entry[1].add(number)
     return {owner: (deposits.get(owner, _ZERO), {k: tuple(v) for k, v in checks.get(owner, {}).items()})
             for owner in set(deposits) | set(checks)}
+
+
+def entry_builder(rules, *, run_id, check_date, net_pay_account, accounts=None, detail_level=DETAIL_AGGREGATE,
+                  precision=2, cost_center_analytics=None):
+    """``build(pays) -> EntryResult`` with every other argument of ``build_entry`` fixed: what
+    ``verification.correction`` calls to build both sides of a correction the way the run's entry is built."""
+    rules = list(rules)
+
+    def build(pays):
+        return build_entry(pays, rules, run_id=run_id, check_date=check_date, net_pay_account=net_pay_account,
+                           accounts=accounts, detail_level=detail_level, precision=precision,
+                           cost_center_analytics=cost_center_analytics)
+
+    return build
