@@ -205,7 +205,7 @@ def build_entry(pays, rules, *, run_id, check_date, net_pay_account, accounts=No
                             cost_center_analytics=cost_center_analytics,
                             max_employee_differences=max_employee_differences)
     if accounts is None or not journal.lines:
-        return EntryResult([EntryLine(*line) for line in journal.lines], journal, [])
+        return EntryResult([_entry_line(line) for line in journal.lines], journal, [])
     lines, warnings = split_cash(journal.lines, pays, run_id=run_id, check_date=check_date,
                                  net_pay_account=net_pay_account, accounts=accounts, detail_level=detail_level,
                                  precision=precision)
@@ -242,7 +242,7 @@ def split_cash(lines, pays, *, run_id, check_date, net_pay_account, accounts, de
             entry[0] += line.debit - line.credit
             entry[1].update(line.codes)
         else:
-            out.append(EntryLine(*line))
+            out.append(_entry_line(line))
     for (account, owner), (balance, codes) in merged.items():
         kind, label, bank_label = clearing[account]
         out.append(_cash_line(account, balance, accounts.partner, label, owner, tuple(sorted(codes)), kind,
@@ -277,6 +277,11 @@ def split_cash(lines, pays, *, run_id, check_date, net_pay_account, accounts, de
             out.append(_cash_line(net_pay_account, -remainder, None, "Net pay not split", owner, (), NET_PAY,
                                   check_date, None, (), None))
     return out, warnings
+
+
+def _entry_line(line):
+    return EntryLine(line.account, line.debit, line.credit, line.analytic, line.partner, line.label, line.employee_id,
+                     tuple(line.codes))
 
 
 def _cash_line(account, balance, partner, label, employee_id, codes, kind, day, bank_label, words, match_key,

@@ -5,7 +5,8 @@ corrected), so a posted run is re-read and compared with what was posted. Three 
 
 1. ``details_to_reread(posted, summaries_now, ...)``: the daily discovery already reads each employee's summaries;
    only employees with a summary of this run that is new or whose amounts changed need their details read again
-   (one call each). A removed statement needs no call: its lines are the stored ones.
+   (one call each). A removed statement needs no call: its lines are the stored ones. ``details_calls`` does it
+   for every run being watched at once: one call per (employee, check date).
 2. ``current_pays(posted, summaries_now, details_now, ...)``: the run as Paylocity has it now, as the journal
    builder's ``EmployeePay`` inputs: new summaries, re-read details where read, stored details otherwise.
    Employees absent from ``summaries_now`` were not checked and stay as posted. Each employee keeps the cost center
@@ -190,16 +191,22 @@ def _amounts(summary):
                             money("direct_deposit_amount"), getattr(summary, "check_number", None) or None)
 
 
+# Compared strictly: a summary's gross and net. Compared when both sides carry a value: the split, the check number
+# and the period (rows stored before those fields were kept carry None, and must not look changed every day).
+_STRICT_FIELDS = ("gross_pay", "net_pay")
+_OPTIONAL_FIELDS = ("net_check", "direct_deposit_amount", "check_number", "begin_date", "end_date")
+
+
 def _same_summary(before, after):
-    """Equal amounts (spelling aside); a field one side does not carry at all (an older stored row) is skipped."""
-    for name in ("gross_pay", "net_pay", "net_check", "direct_deposit_amount", "check_number", "begin_date",
-                 "end_date"):
-        if not (hasattr(before, name) and hasattr(after, name)):
-            continue
-        a, b = getattr(before, name), getattr(after, name)
+    """Equal amounts (spelling aside: 2500.0 = 2500.00); see _STRICT_FIELDS / _OPTIONAL_FIELDS."""
+    for name in _STRICT_FIELDS:
+        if getattr(before, name, None) != getattr(after, name, None):
+            return False
+    for name in _OPTIONAL_FIELDS:
+        a, b = getattr(before, name, None), getattr(after, name, None)
         if name == "check_number":
             a, b = a or None, b or None
-        if a != b:
+        if a is not None and b is not None and a != b:
             return False
     return True
 
@@ -241,6 +248,20 @@ def details_to_reread(posted, summaries_now, *, run_id, check_date):
         if any(number not in before or not _same_summary(before[number], summary) for number, summary in now.items()):
             out.append(employee_id)
     return sorted(out, key=_id_order)
+
+
+def details_calls(posted_runs, summaries_now):
+    """The (employee id, check date) detail reads a verification round needs for several posted runs at once.
+
+    ``posted_runs``: {(check date, run id): that run's posted ``EmployeePay`` list}; ``summaries_now``: {employee
+    id: the employee's summaries as the discovery read them (the year's)}. One details call per employee and check
+    date covers every run of that date. Sorted by check date, then employee."""
+    calls = set()
+    for (check_date, run_id), posted in posted_runs.items():
+        check_date = parse_date(check_date)
+        for employee_id in details_to_reread(posted, summaries_now, run_id=run_id, check_date=check_date):
+            calls.add((employee_id, check_date))
+    return sorted(calls, key=lambda call: (call[1], _id_order(call[0])))
 
 
 # --- 2. the run as it is now ---------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from paylocity.cash import CHECK, DIRECT_DEPOSIT, TAX_IMPOUND, CashAccounts, ent
 from paylocity.journal import EmployeePay, GlRule
 from paylocity.tests.paybook import (ANALYTICS, CHECK_DATE, CHK, DD, IMPOUND, NET, RULES, pay, standard_lines,
                                      statement, void_of)
+from paylocity.payroll import StoredDetail, StoredSummary
 from paylocity.verification import (ADDED, CHANGED, REMOVED, VOID_ADDED, compare_run, correction, current_pays,
-                                    details_to_reread)
+                                    details_calls, details_to_reread)
 
 ACCOUNTS = CashAccounts(direct_deposit=DD, check=CHK, tax_impound=IMPOUND)
 RUN = dict(run_id=1, check_date=CHECK_DATE)
@@ -55,6 +56,42 @@ def test_nothing_changed_means_no_reread_no_difference_no_lines():
     assert comparison.is_empty and comparison.fingerprint == ""
     fixed = correction(posted, current, builder(), **RUN)
     assert fixed.is_empty and fixed.lines == [] and fixed.fingerprint == ""
+
+
+def stored(pays):
+    """The pays as an older database row keeps them: no split, no check number, no period, no transaction type."""
+    return [EmployeePay(p.employee_id, p.cost_center,
+                        [StoredSummary(s.check_date, s.process, s.transaction_number, s.gross_pay, s.net_pay)
+                         for s in p.summaries],
+                        [StoredDetail(d.check_date, d.transaction_number, d.det, d.det_code, d.amount)
+                         for d in p.details]) for p in pays]
+
+
+def test_rows_stored_without_the_newer_fields_do_not_look_changed():
+    posted = stored(posted_run())
+    summaries_now = {p.employee_id: p.summaries for p in posted_run()}
+    assert details_to_reread(posted, summaries_now, **RUN) == []
+    current = current_pays(posted, summaries_now, {}, **RUN)
+    assert compare_run(posted, current, **RUN).is_empty
+    # ... while a changed net pay still does.
+    now = posted_run()
+    now[1] = pay("1002", "200", statement(12, [(d, c, a + 1 if c == "REG" else a) for d, c, a in B]))
+    assert details_to_reread(posted, {"1002": now[1].summaries}, **RUN) == ["1002"]
+
+
+def test_details_calls_for_every_watched_run_at_once():
+    other_date = datetime.date(2026, 11, 6)
+    earlier = [pay("1001", "100", statement(31, A, check="2026-11-06"))]
+    off_cycle = [pay("1001", "100", statement(41, standard_lines("500.00"), process=2))]
+    runs = {(CHECK_DATE, 1): posted_run(), (CHECK_DATE, 2): off_cycle, (other_date, 1): earlier}
+    summaries = {"1001": [s for p in (posted_run()[0], off_cycle[0], earlier[0]) for s in p.summaries],
+                 "1002": posted_run()[1].summaries, "1003": posted_run()[2].summaries}
+    assert details_calls(runs, summaries) == []
+    manual = statement(15, standard_lines("400.00"), deposit=False, check_number=10020, transaction_type="Manual")
+    summaries["1001"].append(manual[0])                                        # run 1 of 2026-11-20
+    summaries["1001"].append(statement(42, standard_lines("9.00"), process=2)[0])   # run 2, same date
+    summaries["1003"] = []                                                     # removed: no call
+    assert details_calls(runs, summaries) == [("1001", CHECK_DATE)]
 
 
 def test_a_void_gives_minus_the_voided_checks_lines():
