@@ -155,8 +155,9 @@ def _money(value):
 def clearing_rules(rules, pays, accounts):
     """The GL rules with the credit account of every tax rule (and garnishment rule) replaced by the clearing
     account, for the (det, code) pairs the pays' details carry. A code-only rule whose code is also used with
-    another det gets a det-specific copy instead, unless that det already has its own rule. ``accounts`` None or
-    without clearing accounts: the rules unchanged."""
+    another det gets a det-specific copy instead, made only where it resolves exactly the lines the code-only rule
+    resolved (so every line keeps its rule, debit account and analytic; only the credit account moves).
+    ``accounts`` None or without clearing accounts: the rules unchanged."""
     routes = []
     if accounts is not None and accounts.tax_impound is not None:
         routes.append((TAX, None, accounts.tax_impound))
@@ -185,7 +186,11 @@ def clearing_rules(rules, pays, accounts):
             out.append(dataclasses.replace(rule, credit_account=account))
             continue
         out.append(rule)      # the code is also used with another det: keep the rule for it
-        if (route_det, code, _norm(rule.cost_center)) not in keys:
+        # ... and give the routed det a copy, unless that would change which rule its lines resolve to: an own rule
+        # exists, or (for a cost-center copy) a det rule for every cost center already wins over this one.
+        cost_center = _norm(rule.cost_center)
+        if (route_det, code, cost_center) not in keys and not (
+                cost_center is not None and (route_det, code, None) in keys):
             out.append(dataclasses.replace(rule, det=route_det, credit_account=account))
     return out
 

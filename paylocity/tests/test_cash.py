@@ -159,6 +159,27 @@ def test_clearing_rules_route_only_taxes_and_garnishments():
     assert sum((l.credit for l in result.lines if l.account == IMPOUND), D(0)) == 3    # T X1, FITW, SUTA
 
 
+def test_clearing_rules_keep_which_rule_each_line_resolves_to():
+    rules = [GlRule("X1", debit_account="6300", credit_account="2500"),
+             GlRule("X1", cost_center="100", debit_account="6301", credit_account="2501"),
+             GlRule("X1", det="T", debit_account="6200", credit_account="2600"),
+             GlRule("Y1", debit_account="6400", credit_account="2700"),
+             GlRule("Y1", cost_center="200", debit_account="6401", credit_account="2701"),
+             GlRule("REG", debit_account="6000")]
+    lines = [("E", "REG", "100"), ("T", "X1", "3"), ("D", "X1", "2"), ("T", "Y1", "5"), ("D", "Y1", "4")]
+    pays = [pay("1", "100", statement(1, lines)), pay("2", "200", statement(2, lines)),
+            pay("3", "300", statement(3, lines))]
+    plain = build_journal(pays, rules, run_id=1, check_date=CHECK_DATE, net_pay_account=NET)
+    result = build_entry(pays, rules, run_id=1, check_date=CHECK_DATE, net_pay_account=NET, accounts=ACCOUNTS)
+    assert result.is_balanced
+    debits = sorted((l.account, l.debit) for l in plain.lines if l.debit)
+    assert sorted((l.account, l.debit) for l in result.lines if l.debit) == debits
+    assert ("6200", D("9")) in debits and ("6401", D("9")) in debits     # T X1: its det rule; Y1 in 200: its own
+    credits = {l.account: l.credit for l in result.lines if l.credit and l.cash_kind is None}
+    assert credits == {"2500": D("4"), "2501": D("2"), "2700": D("8"), "2701": D("4")}   # only the D lines stay
+    assert of_kind(result, TAX_IMPOUND)[0].credit == D("24")
+
+
 def test_cash_accounts_need_both_net_pay_accounts():
     with pytest.raises(ValueError):
         CashAccounts(direct_deposit=None, check=CHK)
