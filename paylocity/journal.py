@@ -49,7 +49,8 @@ Hold, don't guess
     If any non-zero amount is unmapped, no line is built and ``unmapped`` lists every (det, code,
     cost center, exact amount, employee count). Paylocity's own totals (Σ ``grossPay``, Σ ``netPay`` of
     the run's summaries) are compared with the detail lines and every difference is reported in
-    ``differences``; lines are still built, the caller decides whether to hold the run.
+    ``differences``; lines are still built. ``JournalResult.verdict`` says what the run may do with them:
+    wait for a mapping, wait for a review, or post.
 """
 import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,6 +63,8 @@ DETAIL_AGGREGATE, DETAIL_EMPLOYEE = "aggregate", "employee"
 ANALYTIC_EMPLOYEE, ANALYTIC_FIXED = "employee", "fixed"
 KIND_DEBIT, KIND_CREDIT, KIND_BOTH, KIND_IGNORE, KIND_UNMAPPED = "debit", "credit", "debit_credit", "ignore", "unmapped"
 NET_PAY_LABEL = "Net pay"
+# Verdicts on a built run (the pay run's states of the same names).
+NEEDS_MAPPING, NEEDS_REVIEW, READY = "needs_mapping", "needs_review", "ready"
 
 _ZERO = Decimal(0)
 
@@ -186,9 +189,26 @@ class JournalResult:
         return sum((line.credit for line in self.lines), _ZERO)
 
     @property
+    def review_needed(self):
+        """The entry cannot be trusted as built: Paylocity's totals differ, no statement belongs to the run, or
+        the lines do not balance (impossible by construction; never posted if it happens)."""
+        return bool(self.differences) or not self.employees or (bool(self.lines) and not self.is_balanced)
+
+    def verdict(self, setup_complete=True, review_accepted=False):
+        """``NEEDS_MAPPING`` while a code has no usable rule or the caller's set-up is incomplete
+        (``setup_complete`` False: no net pay account, no journal...); else ``NEEDS_REVIEW`` while
+        ``review_needed``, unless an accountant accepted exactly these findings (``review_accepted``); else
+        ``READY``."""
+        if self.unmapped or not setup_complete:
+            return NEEDS_MAPPING
+        if self.review_needed and not review_accepted:
+            return NEEDS_REVIEW
+        return READY
+
+    @property
     def can_post(self):
-        """Lines exist, balance, nothing is unmapped and Paylocity's totals agree."""
-        return bool(self.lines) and self.is_balanced and not self.unmapped and not self.differences
+        """Ready as it stands: everything mapped and in agreement with Paylocity, nothing accepted by hand."""
+        return self.verdict() == READY
 
 
 # --- rules ----------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ Routing, first match wins:
    centers, work e-mail)                              → Termination
 6. ``companyId`` + ``employeeId`` and nothing known   → Employee Change
 
-De-duplication keys: equal for a re-delivery of the same body, different for any real later event.
+De-duplication keys (``dedup_key``; a poll finding of the same fact builds the same key): equal for a
+re-delivery of the same body, different for any real later event.
 
 * ``payroll_processed:{company}:{processId}``
 * ``new_hire:{company}:{employee}:{hire date}``, ``termination:{company}:{employee}:{termination date}``
@@ -41,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ConfigurationError
 from .models import parse_date, parse_datetime
+from .payroll import process_id as format_process_id
 
 NEW_HIRE = "new_hire"
 TERMINATION = "termination"
@@ -125,8 +127,18 @@ def classify(body):
         event_type=EMPLOYEE_CHANGE,
         company_id=company_id,
         employee_id=employee_id,
-        dedup_key="%s:%s:%s" % (EMPLOYEE_CHANGE, company_id, employee_id),
+        dedup_key=dedup_key(EMPLOYEE_CHANGE, company_id, employee_id),
     )
+
+
+def dedup_key(event_type, company_id, *parts):
+    """The de-duplication key of an event: its type, the Paylocity company and what names the fact (see the
+    module docstring for each type's parts). Poll findings use it too, so a poll and a webhook of one fact meet."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError("unknown Paylocity event type %r" % (event_type,))
+    if not company_id or not all(parts):
+        raise ValueError("a de-duplication key needs the company and every part of the %s key" % event_type)
+    return ":".join(str(part) for part in (event_type, company_id) + parts)
 
 
 def _decode_json(raw):
@@ -185,7 +197,7 @@ def _payroll_processed(company_id, fields):
     check_date, run_id = parse_process_id(
         fields.get("processid"), check_date=fields.get("checkdate"), run_id=fields.get("runid")
     )
-    process_id = "%s%02d" % (check_date.strftime("%Y%m%d"), run_id)
+    process_id = format_process_id(check_date, run_id)
     summary = {"check_date": check_date.isoformat(), "run_id": run_id}
     status = fields.get("status")
     if isinstance(status, str) and status.strip():
@@ -199,7 +211,7 @@ def _payroll_processed(company_id, fields):
         process_id=process_id,
         check_date=check_date,
         run_id=run_id,
-        dedup_key="%s:%s:%s" % (PAYROLL_PROCESSED, company_id, process_id),
+        dedup_key=dedup_key(PAYROLL_PROCESSED, company_id, process_id),
         summary=summary,
     )
 
@@ -213,12 +225,11 @@ def _new_hire(company_id, employee_id, fields):
     if isinstance(employee_type, str) and employee_type.strip():
         summary["employee_type"] = employee_type.strip()[:60]
     # A re-delivery carries the same hire date; a rehire later carries a new one and must not be dropped.
-    tail = hire_date.isoformat() if hire_date else "body-" + _body_hash(fields)
     return WebhookEvent(
         event_type=NEW_HIRE,
         company_id=company_id,
         employee_id=employee_id,
-        dedup_key="%s:%s:%s:%s" % (NEW_HIRE, company_id, employee_id, tail),
+        dedup_key=dedup_key(NEW_HIRE, company_id, employee_id, _date_or_body(hire_date, fields)),
         summary=summary,
     )
 
@@ -233,14 +244,18 @@ def _termination(company_id, employee_id, fields):
     summary = _cost_centers(fields)
     if termination_date:
         summary["termination_date"] = termination_date.isoformat()
-    tail = termination_date.isoformat() if termination_date else "body-" + _body_hash(fields)
     return WebhookEvent(
         event_type=TERMINATION,
         company_id=company_id,
         employee_id=employee_id,
-        dedup_key="%s:%s:%s:%s" % (TERMINATION, company_id, employee_id, tail),
+        dedup_key=dedup_key(TERMINATION, company_id, employee_id, _date_or_body(termination_date, fields)),
         summary=summary,
     )
+
+
+def _date_or_body(day, fields):
+    """The key part of a dated event: its date, or the body's hash when the body gives none."""
+    return day.isoformat() if day else "body-" + _body_hash(fields)
 
 
 def _time_off(company_id, employee_id, fields):
@@ -261,7 +276,7 @@ def _time_off(company_id, employee_id, fields):
         event_type=TIME_OFF_APPROVAL,
         company_id=company_id,
         employee_id=employee_id,
-        dedup_key="%s:%s:%s:%s" % (TIME_OFF_APPROVAL, company_id, employee_id, _body_hash(fields)),
+        dedup_key=dedup_key(TIME_OFF_APPROVAL, company_id, employee_id, _body_hash(fields)),
         summary=summary,
     )
 
@@ -363,30 +378,57 @@ def _run_number(value):
 
 # --- sender checks -----------------------------------------------------------------------------------
 
-def check_basic_auth(authorization_header, username, password):
-    """True when the ``Authorization`` header carries exactly ``username``/``password`` (HTTP Basic).
+def hash_webhook_password(password):
+    """What is stored of a webhook password (hex). The password is 32 random bytes (the connector makes it): a
+    fast hash is enough, and webhooks are checked at volume."""
+    return _password_digest(password.encode("utf-8"))
 
-    Constant time in the credentials (both parts are always compared). A missing, malformed or
-    non-UTF-8 header is False, and so is an empty configured username: whether Basic auth is required
-    at all is the caller's decision.
-    """
-    if not username or not isinstance(username, str) or not isinstance(password, str):
-        return False
+
+def _password_digest(password_bytes):
+    return hashlib.sha256(b"paylocity-webhook\0" + password_bytes).hexdigest()
+
+
+def basic_auth_credentials(authorization_header):
+    """``(user, password)`` as bytes from an HTTP Basic ``Authorization`` header; None when it is missing,
+    oversized or malformed (another scheme, bad base64, no colon)."""
     if not isinstance(authorization_header, str) or len(authorization_header) > _MAX_HEADER:
-        return False
+        return None
     scheme, _, encoded = authorization_header.strip().partition(" ")
     if scheme.lower() != "basic":
-        return False
+        return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError):
-        return False
+        return None
     given_user, colon, given_password = decoded.partition(b":")
-    if not colon:
+    return (given_user, given_password) if colon else None
+
+
+def check_webhook_authorization(authorization_header, username, password_hash):
+    """True when the ``Authorization`` header carries ``username`` and a password whose
+    ``hash_webhook_password`` is ``password_hash`` (what the connection stores).
+
+    Constant time in the credentials (both parts are always compared). A missing, malformed or non-UTF-8
+    header is False, and so is an empty configured username or hash: whether Basic auth is required at all
+    is the caller's decision.
+    """
+    if not username or not isinstance(username, str) or not password_hash or not isinstance(password_hash, str):
         return False
+    credentials = basic_auth_credentials(authorization_header)
+    if credentials is None:
+        return False
+    given_user, given_password = credentials
     user_ok = hmac.compare_digest(given_user, username.encode("utf-8"))
-    password_ok = hmac.compare_digest(given_password, password.encode("utf-8"))
+    password_ok = hmac.compare_digest(_password_digest(given_password).encode("ascii"), password_hash.encode("utf-8"))
     return user_ok & password_ok
+
+
+def check_basic_auth(authorization_header, username, password):
+    """True when the ``Authorization`` header carries exactly ``username``/``password`` (HTTP Basic); the same
+    check as ``check_webhook_authorization``, for a password known in clear."""
+    if not isinstance(password, str):
+        return False
+    return check_webhook_authorization(authorization_header, username, hash_webhook_password(password))
 
 
 def ip_allowed(remote_addr, cidrs):

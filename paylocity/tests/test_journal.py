@@ -7,6 +7,9 @@ from decimal import Decimal as D
 import pytest
 
 from paylocity.journal import (
+    NEEDS_MAPPING,
+    NEEDS_REVIEW,
+    READY,
     Difference,
     EmployeePay,
     GlRule,
@@ -326,8 +329,10 @@ def test_off_cycle_run_on_the_same_check_date_takes_only_its_transactions():
         + [detail(5, "E", "REG", "999", check="2026-01-01")],
     )
     run1, run2 = build([employee], run_id=1), build([employee], run_id=2)
-    assert {l.account: l.debit - l.credit for l in run1.lines} == {"6000": D("2000"), "2200": D("-200"), NET: D("-1800")}
-    assert {l.account: l.debit - l.credit for l in run2.lines} == {"6020": D("1000"), "2200": D("-220"), NET: D("-780")}
+    assert {l.account: l.debit - l.credit for l in run1.lines} == {
+        "6000": D("2000"), "2200": D("-200"), NET: D("-1800")}
+    assert {l.account: l.debit - l.credit for l in run2.lines} == {
+        "6020": D("1000"), "2200": D("-220"), NET: D("-780")}
     assert run1.differences == [] and run2.differences == []
     assert run1.paylocity_totals.gross == D("2000") and run2.paylocity_totals.gross == D("1000")
     assert build([employee], run_id=3).employees == 0
@@ -512,3 +517,23 @@ def test_journal_line_is_immutable():
     line = JournalLine("6000", D("1.00"), D("0.00"))
     with pytest.raises(Exception):
         line.debit = D("2.00")
+
+
+# --- verdict ----------------------------------------------------------------------------------------------------------
+
+def test_verdict_mapping_first_then_review_then_ready():
+    ready = build([pay("E1", "100", ALICE), pay("E2", "200", BOB)])
+    assert ready.verdict() == READY and ready.can_post
+    assert ready.verdict(setup_complete=False) == NEEDS_MAPPING       # e.g. no journal on the connection yet
+
+    unmapped = build([pay("E1", "100", ALICE)], [r for r in RULES if r.code != "MED"])
+    assert unmapped.verdict(review_accepted=True) == NEEDS_MAPPING and not unmapped.can_post
+
+    differing = build([pay("E1", "100", ALICE, gross="2660.00")])
+    assert differing.verdict() == NEEDS_REVIEW and not differing.can_post
+    assert differing.verdict(review_accepted=True) == READY
+    assert differing.verdict(setup_complete=False, review_accepted=True) == NEEDS_MAPPING
+
+    nothing = build([pay("E1", "100", ALICE, process=2)])             # no statement of run 1
+    assert nothing.review_needed and nothing.verdict() == NEEDS_REVIEW
+    assert not ready.review_needed and not unmapped.review_needed

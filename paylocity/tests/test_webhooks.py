@@ -18,12 +18,17 @@ from paylocity.webhooks import (
     TIME_OFF_APPROVAL,
     WebhookEvent,
     WebhookShapeError,
+    basic_auth_credentials,
     check_basic_auth,
+    check_webhook_authorization,
     classify,
+    dedup_key,
+    hash_webhook_password,
     ip_allowed,
     parse_cidrs,
     parse_process_id,
 )
+from paylocity.payroll import process_id
 
 PAYROLL = {
     "companyId": "C01", "processId": "2022012701", "checkDate": "2022-01-27", "runId": "1",
@@ -466,3 +471,54 @@ def test_sandbox_deliveries_with_wrong_or_missing_credentials_are_refused(sandbo
                                auth=("paylocity", "wrong")) == [401]
     assert server.send_webhook(receiver.url, "employee_change", "C1001", employee_id=employee) == [401]
     assert len(receiver.events) == before
+
+
+# --- stored webhook passwords, keys and process ids ----------------------------------------------------------------
+
+def test_webhook_authorization_compares_with_the_stored_hash_only():
+    stored = hash_webhook_password("s3cret-\u00e4")
+    assert len(stored) == 64 and stored == hash_webhook_password("s3cret-\u00e4") != hash_webhook_password("s3cret")
+    assert check_webhook_authorization(_basic("paylocity-1", "s3cret-\u00e4"), "paylocity-1", stored)
+    assert not check_webhook_authorization(_basic("paylocity-1", "s3cret"), "paylocity-1", stored)
+    assert not check_webhook_authorization(_basic("paylocity-2", "s3cret-\u00e4"), "paylocity-1", stored)
+    # Knowing what is stored is not knowing the password.
+    assert not check_webhook_authorization(_basic("paylocity-1", stored), "paylocity-1", stored)
+    assert not check_webhook_authorization(_basic("paylocity-1", "s3cret-\u00e4"), "paylocity-1", "s3cret-\u00e4")
+    # A neutralized database stores a hash no password has; no hash or no user name never matches.
+    for hashed in ("neutralized", "", None, False):
+        assert not check_webhook_authorization(_basic("paylocity-1", ""), "paylocity-1", hashed)
+    assert not check_webhook_authorization(_basic("", "s3cret-\u00e4"), "", stored)
+    assert not check_webhook_authorization(_basic("paylocity-1", "s3cret-\u00e4", "latin-1"), "paylocity-1", stored)
+    assert not check_webhook_authorization("Bearer " + stored, "paylocity-1", stored)
+
+
+def test_basic_auth_credentials_are_split_at_the_first_colon():
+    assert basic_auth_credentials(_basic("u", "p:q")) == (b"u", b"p:q")
+    assert basic_auth_credentials("BASIC " + _basic("", "")[6:]) == (b"", b"")
+    for header in (None, b"Basic dTpw", "Basic", "Bearer dTpw", "Basic dTpw!", "Basic " + "A" * 5000,
+                   "Basic " + base64.b64encode(b"no-colon").decode()):
+        assert basic_auth_credentials(header) is None
+
+
+def test_dedup_key_is_the_one_the_webhook_carries():
+    payroll = classify({"companyId": "C01", "processId": "2026011602"})
+    assert dedup_key(PAYROLL_PROCESSED, "C01", process_id(datetime.date(2026, 1, 16), 2)) == payroll.dedup_key
+    change = classify({"companyId": "C01", "employeeId": "E7"})
+    assert dedup_key(EMPLOYEE_CHANGE, "C01", "E7") == change.dedup_key == "employee_change:C01:E7"
+    hire = classify({"companyId": "C01", "employeeId": "E7", "employeeHireDate": "2026-02-01T00:00:00"})
+    assert dedup_key(NEW_HIRE, "C01", "E7", "2026-02-01") == hire.dedup_key
+    with pytest.raises(ValueError, match="unknown Paylocity event type"):
+        dedup_key("payroll", "C01", "2026011602")
+    with pytest.raises(ValueError, match="every part"):
+        dedup_key(EMPLOYEE_CHANGE, "C01", "")
+    with pytest.raises(ValueError, match="every part"):
+        dedup_key(PAYROLL_PROCESSED, None, "2026011602")
+
+
+def test_process_id_format_and_parse_are_one_pair():
+    days = (datetime.date(2026, 1, 16), datetime.date(2024, 2, 29), datetime.date(2026, 12, 31))
+    for day, run in zip(days, (1, 12, 99)):
+        assert parse_process_id(process_id(day, run)) == (day, run)
+        assert classify({"companyId": "C01", "processId": process_id(day, run)}).process_id == process_id(day, run)
+    with pytest.raises(ValueError):
+        process_id(datetime.date(2026, 1, 16), 0)
