@@ -1,8 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-import base64
-import binascii
-import hashlib
-import hmac
 import logging
 import secrets
 from datetime import timedelta
@@ -20,7 +16,9 @@ from ..paylocity.auth import Credentials
 from ..paylocity.client import PaylocityClient, RetryPolicy
 from ..paylocity.hosts import ENVIRONMENTS
 from ..paylocity.secure_content import load_public_key
-from ..paylocity.webhooks import DEFAULT_SENDER_CIDRS, ip_allowed, parse_cidrs
+from ..paylocity.webhooks import (
+    DEFAULT_SENDER_CIDRS, check_webhook_authorization, hash_webhook_password, ip_allowed, parse_cidrs,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -46,11 +44,6 @@ HOST_FIELDS = {
 LOCAL_HOSTS = ('127.0.0.1', 'localhost', '::1')
 # Fields that decide which tokens are valid (secrets clear the cache when they are set).
 TOKEN_SCOPE_FIELDS = {'environment', 'weblink_client_id', 'nextgen_client_id', *HOST_FIELDS.values()}
-
-
-def hash_webhook_password(password):
-    # The password is 32 random bytes: a fast hash is enough, and webhooks are checked at volume.
-    return hashlib.sha256(b'paylocity-webhook\0' + password.encode('utf-8')).hexdigest()
 
 
 class PaylocityConnection(models.Model):
@@ -475,26 +468,12 @@ class PaylocityConnection(models.Model):
         return bool(self.sudo().webhook_password_hash)
 
     def _check_webhook_authorization(self, authorization_header):
-        """True when an HTTP ``Authorization`` header carries this connection's webhook Basic-auth pair.
-
-        Only a hash of the password is stored, so the header is decoded here; comparisons are constant time.
-        """
+        """True when an HTTP ``Authorization`` header carries this connection's webhook Basic-auth pair (only a
+        hash of the password is stored)."""
         self.ensure_one()
         stored = self.sudo()
-        if not stored.webhook_password_hash or not isinstance(authorization_header, str):
-            return False
-        scheme, _sep, encoded = authorization_header.strip().partition(' ')
-        if scheme.lower() != 'basic' or len(encoded) > 1024:
-            return False
-        try:
-            username, colon, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(':')
-        except (binascii.Error, ValueError):
-            return False
-        if not colon:
-            return False
-        user_ok = hmac.compare_digest((stored.webhook_username or '').encode(), username.encode())
-        password_ok = hmac.compare_digest(stored.webhook_password_hash, hash_webhook_password(password))
-        return user_ok & password_ok
+        return check_webhook_authorization(authorization_header, stored.webhook_username,
+                                           stored.webhook_password_hash)
 
     def _webhook_sender_allowed(self, address):
         """True when ``address`` is in the allow-list (an empty list allows every sender)."""

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 
 from ..paylocity import payroll
 from ..paylocity.errors import PaylocityError
+from ..paylocity.webhooks import PAYROLL_PROCESSED, dedup_key
 
 _logger = logging.getLogger(__name__)
 
@@ -283,8 +284,8 @@ class PaylocityConnection(models.Model):
         process_id = payroll.process_id(check_date, run_number)
         body = {'companyId': self.paylocity_company_id, 'processId': process_id,
                 'checkDate': check_date.isoformat(), 'runId': str(run_number), 'status': 'Processed'}
-        # The same key as the webhook's (paylocity/webhooks.py): a poll and a webhook of one run meet.
-        key = 'payroll_processed:%s:%s' % (self.paylocity_company_id, process_id)
+        # The same key as the webhook's: a poll and a webhook of one run meet.
+        key = dedup_key(PAYROLL_PROCESSED, self.paylocity_company_id, process_id)
         return self.env['paylocity.event']._create_from_poll(
-            self, 'payroll_processed', key, body, process_id=process_id, check_date=check_date, run_id=run_number,
+            self, PAYROLL_PROCESSED, key, body, process_id=process_id, check_date=check_date, run_id=run_number,
             summary={'check_date': check_date.isoformat(), 'run_id': run_number, 'found_by': 'payroll poll'})

@@ -19,6 +19,7 @@ from odoo.exceptions import UserError
 from ..paylocity import directory
 from ..paylocity.errors import NotFound, PaylocityError
 from ..paylocity.fanout import FATAL_ERRORS
+from ..paylocity.webhooks import EMPLOYEE_CHANGE, dedup_key
 from .paylocity_connection import SECRET_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -308,7 +309,7 @@ class PaylocityConnection(models.Model):
         refresh of that employee), processed with retries like a webhook."""
         company_id = self.sudo().paylocity_company_id
         self.env['paylocity.event']._create_from_poll(
-            self, 'employee_change', 'employee_change:%s:%s' % (company_id, employee_id),
+            self, EMPLOYEE_CHANGE, dedup_key(EMPLOYEE_CHANGE, company_id, employee_id),
             {'companyId': company_id, 'employeeId': employee_id}, employee_id=employee_id,
             summary={'found_by': 'reconciliation', 'error': type(error).__name__})
 

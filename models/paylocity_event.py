@@ -28,6 +28,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..paylocity import payroll
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, EVENT_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -472,10 +473,7 @@ class PaylocityEvent(models.Model):
 
     @api.model
     def _error_text(self, exc):
-        # The class and the message only: no traceback, whose frames could carry personal data.
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ''
-        text = '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
-        return text[:_ERROR_MAX]
+        return payroll.error_text(exc, _ERROR_MAX)
 
     def _schedule_retry_or_fail(self, error, retry_after=None):
         self.ensure_one()

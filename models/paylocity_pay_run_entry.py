@@ -10,7 +10,7 @@ from odoo import Command, fields, models
 from odoo.tools import SQL, format_amount
 
 from ..paylocity import payroll
-from ..paylocity.journal import DETAIL_EMPLOYEE, EmployeePay, build_journal
+from ..paylocity.journal import DETAIL_EMPLOYEE, NEEDS_MAPPING, EmployeePay, build_journal
 from .paylocity_pay_run import GONE_STATUSES, HELD_STATES, TODO, RunBusy
 
 _logger = logging.getLogger(__name__)
@@ -73,18 +73,14 @@ class PaylocityPayRun(models.Model):
             differences.append(self.env._("The built lines do not balance (debit %(debit)s, credit %(credit)s).",
                                           debit=result.total_debit, credit=result.total_credit))
         accepted = bool(differences) and self.accepted_differences == '\n'.join(differences)
+        state = result.verdict(setup_complete=not problems, review_accepted=accepted)
         hold = []
-        if problems or result.unmapped:
-            state = 'needs_mapping'
+        if state == NEEDS_MAPPING:
             hold += problems
             if result.unmapped:
                 hold.append(self.env._("%(count)s code(s) have no usable mapping: %(codes)s.",
                                        count=len(result.unmapped),
                                        codes=', '.join(self._unmapped_label(u) for u in result.unmapped)))
-        elif differences and not accepted:
-            state = 'needs_review'
-        else:
-            state = 'ready'
         if differences:
             hold.append(self.env._("Differences with Paylocity's totals:") + '\n' + '\n'.join(differences))
         net_pay = sum((line.credit - line.debit for line in result.lines if line.account == net_account.id), 0)
