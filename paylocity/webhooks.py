@@ -123,12 +123,13 @@ def classify(body):
         return _new_hire(company_id, employee_id, fields)
     if keys & _TERMINATION_SET_KEYS:
         return _termination(company_id, employee_id, fields)
-    return WebhookEvent(
-        event_type=EMPLOYEE_CHANGE,
-        company_id=company_id,
-        employee_id=employee_id,
-        dedup_key=dedup_key(EMPLOYEE_CHANGE, company_id, employee_id),
-    )
+    return _event(EMPLOYEE_CHANGE, company_id, employee_id, key=(employee_id,))
+
+
+def _event(event_type, company_id, employee_id, *, key, **values):
+    """The ``WebhookEvent``, its de-duplication key made of its type, its company and ``key``."""
+    return WebhookEvent(event_type=event_type, company_id=company_id, employee_id=employee_id,
+                        dedup_key=dedup_key(event_type, company_id, *key), **values)
 
 
 def dedup_key(event_type, company_id, *parts):
@@ -205,15 +206,8 @@ def _payroll_processed(company_id, fields):
     process_date = _optional_datetime(fields.get("processdate"))
     if process_date:
         summary["process_date"] = process_date.isoformat()
-    return WebhookEvent(
-        event_type=PAYROLL_PROCESSED,
-        company_id=company_id,
-        process_id=process_id,
-        check_date=check_date,
-        run_id=run_id,
-        dedup_key=dedup_key(PAYROLL_PROCESSED, company_id, process_id),
-        summary=summary,
-    )
+    return _event(PAYROLL_PROCESSED, company_id, None, key=(process_id,), process_id=process_id,
+                  check_date=check_date, run_id=run_id, summary=summary)
 
 
 def _new_hire(company_id, employee_id, fields):
@@ -225,13 +219,8 @@ def _new_hire(company_id, employee_id, fields):
     if isinstance(employee_type, str) and employee_type.strip():
         summary["employee_type"] = employee_type.strip()[:60]
     # A re-delivery carries the same hire date; a rehire later carries a new one and must not be dropped.
-    return WebhookEvent(
-        event_type=NEW_HIRE,
-        company_id=company_id,
-        employee_id=employee_id,
-        dedup_key=dedup_key(NEW_HIRE, company_id, employee_id, _date_or_body(hire_date, fields)),
-        summary=summary,
-    )
+    return _event(NEW_HIRE, company_id, employee_id, key=(employee_id, _date_or_body(hire_date, fields)),
+                  summary=summary)
 
 
 def _termination(company_id, employee_id, fields):
@@ -244,13 +233,8 @@ def _termination(company_id, employee_id, fields):
     summary = _cost_centers(fields)
     if termination_date:
         summary["termination_date"] = termination_date.isoformat()
-    return WebhookEvent(
-        event_type=TERMINATION,
-        company_id=company_id,
-        employee_id=employee_id,
-        dedup_key=dedup_key(TERMINATION, company_id, employee_id, _date_or_body(termination_date, fields)),
-        summary=summary,
-    )
+    return _event(TERMINATION, company_id, employee_id, key=(employee_id, _date_or_body(termination_date, fields)),
+                  summary=summary)
 
 
 def _date_or_body(day, fields):
@@ -272,13 +256,7 @@ def _time_off(company_id, employee_id, fields):
     if isinstance(fields.get("isalldayevent"), bool):
         summary["all_day"] = fields["isalldayevent"]
     # Every approval is its own event; only an identical re-delivery shares the key.
-    return WebhookEvent(
-        event_type=TIME_OFF_APPROVAL,
-        company_id=company_id,
-        employee_id=employee_id,
-        dedup_key=dedup_key(TIME_OFF_APPROVAL, company_id, employee_id, _body_hash(fields)),
-        summary=summary,
-    )
+    return _event(TIME_OFF_APPROVAL, company_id, employee_id, key=(employee_id, _body_hash(fields)), summary=summary)
 
 
 def _identifier(value, name):
