@@ -164,7 +164,11 @@ def open_items(lines, *, check_days_after=45):
     caller passes as debit/credit). The item's key is the tuple of its lines' keys. Check items may clear up to
     ``check_days_after`` days after the check date. The lines' ``bank_words`` become the item's words (an empty
     tuple asks for none; a line without the attribute leaves the matcher's default). Lines without a match key are
-    skipped."""
+    skipped.
+
+    Give a correction's cash lines together with the original entry's: they share match keys, so an item is the
+    run's amount as it stands now (what the sandbox's bank debits show). An item that nets to zero (a paper check
+    and its void) needs no bank line: its lines settle each other (``match_bank_lines`` skips it)."""
     groups = {}
     for key, line in lines:
         match_key = getattr(line, "match_key", None)
