@@ -18,6 +18,7 @@
         'wizards/paylocity_webhook_credentials_views.xml',
         'views/paylocity_connection_views.xml',
         'views/res_config_settings_views.xml',
+        'views/paylocity_overview_views.xml',
         'views/paylocity_menus.xml',
         'security/paylocity_event_security.xml',
         'data/ir_cron_events.xml',

@@ -18,6 +18,7 @@ from . import paylocity_pay_run_entry
 from . import paylocity_pay_run_actions
 from . import paylocity_pay_run_line
 from . import paylocity_connection_payroll
+from . import paylocity_connection_overview
 from . import paylocity_event_payroll
 from . import account_move
 from . import res_config_settings

@@ -19,3 +19,4 @@ from . import test_employee_poll
 from . import test_employee_push
 from . import test_employee_companies
 from . import test_reference_data
+from . import test_overview
