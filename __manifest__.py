@@ -38,6 +38,11 @@
         'data/paylocity_employee_demo.xml',
         'data/paylocity_payroll_demo.xml',
     ],
+    'assets': {
+        'web.assets_tests': [
+            'paylocity_connector/static/tests/tours/**/*',
+        ],
+    },
     'application': True,
     'installable': True,
     'sequence': 190,

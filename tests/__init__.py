@@ -20,3 +20,4 @@ from . import test_employee_push
 from . import test_employee_companies
 from . import test_reference_data
 from . import test_overview
+from . import test_tours
