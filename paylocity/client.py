@@ -30,7 +30,7 @@ from .models import (
     WorkLocation,
     parse_date,
 )
-from .ratelimit import RateLimiter, shared_limiter
+from .ratelimit import RateLimiter, credential_key, shared_limiter
 from .secure_content import encrypt_payload, load_public_key
 from .transport import Call, RetryPolicy, Transport, decode_json, raise_for_status
 
@@ -63,7 +63,7 @@ class PaylocityClient:
     def __init__(self, company_id, hosts, weblink=None, nextgen=None, *, timeout=30.0, retry=None,
                  weblink_rate=25.0, nextgen_rate=3.0, public_key=None, encrypt_writes=False, token_store=None,
                  token_margin=60.0, max_workers=8, page_size=100, nextgen_page_size=100, rate_guard=0.05,
-                 session=None, share_limiters=True):
+                 session=None, share_limiters=True, rate_windows=None):
         company_id = str(company_id or "").strip()
         if not company_id:
             raise ConfigurationError("The Paylocity company ID is empty.")
@@ -94,8 +94,10 @@ class PaylocityClient:
                 raise ConfigurationError("%s credentials must be a paylocity.auth.Credentials."
                                          % FAMILY_NAMES[family])
             if share_limiters and creds is not None:
-                # Paylocity counts calls per client id: clients of the same pair in this process share one pace.
-                limiter = shared_limiter((family, self._bases[family], creds.client_id), rate, guard=rate_guard)
+                # Paylocity counts calls per client id: clients of the same pair share one window, kept in this
+                # process or wherever ``rate_windows`` keeps it (the Odoo side: in the database).
+                limiter = shared_limiter(credential_key(family, self._bases[family], creds.client_id), rate,
+                                         guard=rate_guard, windows=rate_windows)
             else:
                 limiter = RateLimiter(rate, guard=rate_guard)
             self.limiters[family] = limiter

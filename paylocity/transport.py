@@ -2,7 +2,10 @@
 
 Retried: 429, a 403 that is really throttling (see ``Transport.is_throttle_403``), 500/502/503/504, timeouts and
 connection errors. Backoff is exponential with full jitter; ``Retry-After`` (seconds or HTTP date) wins when sent.
-Attempts and total time are both bounded by ``RetryPolicy``.
+Attempts and total time are both bounded by ``RetryPolicy``. A ``Retry-After`` longer than
+``RetryPolicy.max_retry_after`` is not waited for: the limiter pauses that long at most and the call fails at once
+with ``RateLimited`` (carrying Paylocity's ``retry_after``), so its job is retried later instead of a worker
+sleeping.
 
 What may be repeated after the request may have reached Paylocity (read timeout, dropped connection, 5xx):
 only *idempotent* calls. GET is; the token POST is (it only mints a token); a PATCH that sends the same full
@@ -60,11 +63,12 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 20.0
     max_total: float = 60.0
+    max_retry_after: float = 60.0    # the longest Retry-After waited for; a longer one fails the call
 
     def __post_init__(self):
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.max_total < 0:
+        if self.base_delay < 0 or self.max_delay < 0 or self.max_total < 0 or self.max_retry_after < 0:
             raise ValueError("retry delays must not be negative")
 
     def backoff_cap(self, attempt):
@@ -186,19 +190,21 @@ class Transport:
                 if failure.kind == "throttled":
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     if call.limiter is not None:
-                        call.limiter.hold(retry_after if retry_after is not None else policy.base_delay)
+                        pause = retry_after if retry_after is not None else policy.base_delay
+                        call.limiter.hold(min(pause, policy.max_retry_after))
 
             elapsed = self._clock() - started
             delay = retry_after if retry_after is not None else policy.backoff(attempt, self._rng)
+            too_long = retry_after is not None and retry_after > policy.max_retry_after
             out_of_time = elapsed + delay > policy.max_total
-            if not failure.retryable or attempt >= policy.max_attempts or out_of_time:
+            if not failure.retryable or attempt >= policy.max_attempts or out_of_time or too_long:
                 _logger.warning("paylocity %s %s -> %s (attempt %d/%d), giving up",
                                 call.method, call.template, status or failure.kind, attempt, policy.max_attempts)
                 if response is not None:
                     response.close()
                 raise self._exhausted(failure, call, attempt, elapsed, status, retry_after,
                                       out_of_time=out_of_time and failure.retryable
-                                      and attempt < policy.max_attempts)
+                                      and attempt < policy.max_attempts, too_long=too_long)
             _logger.warning("paylocity %s %s -> %s (attempt %d/%d), retrying in %.2f s",
                             call.method, call.template, status or failure.kind, attempt, policy.max_attempts, delay)
             if response is not None:
@@ -256,8 +262,14 @@ class Transport:
             return _Failure("connection", call.is_idempotent(), exc)
         return _Failure("connection", False, exc)
 
-    def _exhausted(self, failure, call, attempts, elapsed, status, retry_after, out_of_time=False):
+    def _exhausted(self, failure, call, attempts, elapsed, status, retry_after, out_of_time=False, too_long=False):
         tries = "%d attempt%s in %.1f s" % (attempts, "" if attempts == 1 else "s", elapsed)
+        if too_long:
+            return RateLimited(
+                "Paylocity answered %d (rate limit) to %s and asked to wait %.0f s, longer than the %.0f s a call "
+                "waits (%s): not waited for; the job retries later." % (
+                    status, call.label, retry_after, self.retry.max_retry_after, tries),
+                status=status, retry_after=retry_after)
         if out_of_time:
             tries += ", retry time budget of %.0f s used up" % self.retry.max_total
         if not failure.retryable and failure.kind in ("server", "timeout", "connection"):

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from paylocity.ratelimit import RateLimiter, shared_limiter
+from paylocity.ratelimit import LocalWindow, RateLimiter, credential_key, shared_limiter
 
 
 class FakeClock:
@@ -132,3 +132,58 @@ def test_shared_limiter_is_one_per_key_and_rate():
     assert shared_limiter(("weblink", "http://x", "id-1"), 25) is a
     assert shared_limiter(("weblink", "http://x", "id-2"), 25) is not a
     assert shared_limiter(("weblink", "http://x", "id-1"), 10) is not a
+
+
+def test_a_pause_is_capped_so_one_429_cannot_stall_a_worker():
+    clock = FakeClock()
+    limiter = RateLimiter(25, clock=clock, sleep=clock.sleep)
+    assert limiter.hold(86400) == 60.0
+    waited = limiter.acquire()
+    assert waited == pytest.approx(60.0)
+
+
+def test_limiters_sharing_one_window_keep_the_limit_together():
+    # Two limiters (as two processes would have) over one window; eight threads each, taking batches.
+    window = LocalWindow()
+    limiters = [RateLimiter(10, guard=0.0, store=window) for _ in range(2)]
+    booked = []
+    lock = threading.Lock()
+
+    def worker(limiter):
+        for _ in range(25):
+            start = limiter.reserve()
+            with lock:
+                booked.append(start)
+
+    threads = [threading.Thread(target=worker, args=(limiters[n % 2],)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(booked) == 400
+    assert max_in_any_window(booked, 1.0) <= 10
+
+
+def test_shared_limiter_takes_its_window_from_the_provider():
+    made = []
+
+    class Windows:
+        name = "test-provider"
+
+        def window(self, key):
+            made.append(key)
+            return LocalWindow()
+
+    key = credential_key("weblink", "http://x", "id-1")
+    a = shared_limiter(key, 25, windows=Windows())
+    assert shared_limiter(key, 25, windows=Windows()) is a
+    assert shared_limiter(key, 25) is not a          # the in-process window is another one
+    assert made == [key]
+
+
+def test_credential_key_names_host_and_client_id_never_the_secret():
+    key = credential_key("weblink", "https://API.paylocity.com/api/", "client-1")
+    assert key == credential_key("weblink", "https://api.paylocity.com/api", "client-1")
+    assert key != credential_key("weblink", "https://apisandbox.paylocity.com/api", "client-1")
+    assert key != credential_key("nextgen", "https://api.paylocity.com/api", "client-1")
+    assert "client-1" not in key and len(key) == 64

@@ -8,7 +8,10 @@ import random
 
 import pytest
 
-from paylocity.transport import Call, RetryPolicy, parse_retry_after
+from paylocity.errors import RateLimited
+from paylocity.ratelimit import RateLimiter
+from paylocity.tests.test_ratelimit import FakeClock
+from paylocity.transport import Call, RetryPolicy, Transport, parse_retry_after
 
 
 class MaxRng:
@@ -64,3 +67,48 @@ def test_idempotency_follows_the_method_unless_told():
     assert not Call("PATCH", "u", "t", "l").is_idempotent()
     assert Call("PATCH", "u", "t", "l", idempotent=True).is_idempotent()
     assert not Call("GET", "u", "t", "l", idempotent=False).is_idempotent()
+
+
+class FakeResponse:
+    def __init__(self, status, headers=None):
+        self.status_code = status
+        self.headers = headers or {}
+        self.text = ""
+
+    def close(self):
+        pass
+
+
+class FakeSession:
+    def __init__(self, responses):
+        self.responses = list(responses)
+
+    def request(self, *args, **kwargs):
+        return self.responses.pop(0)
+
+
+def test_a_retry_after_of_a_day_fails_the_call_and_pauses_the_limiter_a_minute_at_most():
+    # Paylocity answers 429 with Retry-After: 86400, then 200 to the next call on the same credential.
+    clock = FakeClock()
+    limiter = RateLimiter(25, clock=clock, sleep=clock.sleep)
+    transport = Transport(FakeSession([FakeResponse(429, {"Retry-After": "86400"}), FakeResponse(200)]),
+                          clock=clock, sleep=clock.sleep)
+    with pytest.raises(RateLimited) as info:
+        transport.send(Call("GET", "https://api.example/x", template="/x", label="GET /x", limiter=limiter))
+    assert info.value.retry_after == 86400
+    assert sum(clock.slept) == 0                 # the call did not sleep on it
+    # The next call of this worker (a "Test connection", say) waits a minute at most, not a day.
+    response = transport.send(Call("GET", "https://api.example/y", template="/y", label="GET /y", limiter=limiter))
+    assert response.status_code == 200
+    assert sum(clock.slept) <= 60.0
+    assert "asked to wait 86400 s" in str(info.value) and "the job retries later" in str(info.value)
+
+
+def test_a_retry_after_within_the_cap_is_still_waited_for():
+    clock = FakeClock()
+    limiter = RateLimiter(25, clock=clock, sleep=clock.sleep)
+    transport = Transport(FakeSession([FakeResponse(429, {"Retry-After": "30"}), FakeResponse(200)]),
+                          clock=clock, sleep=clock.sleep)
+    response = transport.send(Call("GET", "https://api.example/x", template="/x", label="GET /x", limiter=limiter))
+    assert response.status_code == 200
+    assert sum(clock.slept) == pytest.approx(30.0)   # the retry delay; the limiter's pause ended with it

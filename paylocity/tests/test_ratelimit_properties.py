@@ -1,0 +1,102 @@
+"""Property: limiters sharing one window never start more than ``capacity`` calls in any window, for any
+interleaving of callers, batch sizes, pauses, clock skew and store round-trip delays (fake clocks)."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paylocity.ratelimit import LocalWindow, RateLimiter
+
+CAPACITY, GUARD = 5, 0.05
+
+
+class World:
+    """One true clock; a store whose clock is skewed from it and answers after a round trip."""
+
+    def __init__(self, skew, latency):
+        self.now = 1000.0
+        self.skew = skew
+        self.latency = latency
+        self.window = LocalWindow(clock=lambda: self.now + self.skew)
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class RemoteStore:
+    """The shared window as a database holds it: its clock is read half-way through the round trip."""
+
+    def __init__(self, world):
+        self.world = world
+
+    def book(self, count, capacity, window):
+        self.world.now += self.world.latency / 2
+        _none, times = self.world.window.book(count, capacity, window)
+        store_now = self.world.now + self.world.skew
+        self.world.now += self.world.latency / 2
+        return store_now, times
+
+    def hold(self, seconds):
+        self.world.window.hold(seconds)
+
+
+class Caller(RateLimiter):
+    """A limiter whose batch size the test decides (in production: the number of threads waiting)."""
+
+    batch = 1
+
+    def _batch_size(self):
+        return self.batch
+
+
+def busiest(times, width):
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - width:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+step = st.tuples(
+    st.integers(0, 2),                                  # which limiter (one per process) calls
+    st.one_of(st.just(0.0), st.floats(0, 0.05), st.floats(0, 1.5)),   # time passing before it does
+    st.integers(1, 8),                                  # the batch it takes when its reservations run out
+    st.one_of(st.none(), st.none(), st.none(), st.floats(0, 3)),   # or, instead of calling, a 429 pause
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(steps=st.lists(step, min_size=1, max_size=120), skew=st.floats(-50, 50),
+       latency=st.floats(0, 0.004))
+def test_no_window_ever_holds_more_than_capacity(steps, skew, latency):
+    world = World(skew, latency)
+    limiters = [Caller(CAPACITY, guard=GUARD, store=RemoteStore(world), clock=world.clock, sleep=world.sleep)
+                for _ in range(3)]
+    sent = []
+    for who, passing, batch, pause in steps:
+        world.now += passing
+        limiter = limiters[who]
+        if pause is not None:
+            limiter.hold(pause)
+            continue
+        limiter.batch = batch
+        start = limiter.reserve()
+        world.now = max(world.now, start)     # the caller sleeps until its slot, then sends
+        sent.append(world.now)
+    # The sends, on the true clock the server sees: within one guarded window at most CAPACITY, so any
+    # 1-second window holds at most CAPACITY even with up to half the guard of delay on top.
+    assert busiest(sent, 1.0 + GUARD / 2) <= CAPACITY
+
+
+@settings(max_examples=200, deadline=None)
+@given(pause=st.floats(0, 10 ** 6), calls=st.integers(1, 30))
+def test_a_pause_never_exceeds_the_cap(pause, calls):
+    world = World(0.0, 0.0)
+    limiter = RateLimiter(CAPACITY, guard=GUARD, store=RemoteStore(world), clock=world.clock, sleep=world.sleep,
+                          max_hold=60.0)
+    limiter.hold(pause)
+    waited = [limiter.acquire() for _ in range(calls)]
+    assert max(waited) <= 60.0 + 1e-6
