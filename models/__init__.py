@@ -11,6 +11,7 @@ from . import paylocity_connection_sync
 from . import paylocity_event_employee
 from . import hr_employee
 from . import paylocity_token
+from . import paylocity_rate_window
 from . import paylocity_gl_rule
 from . import paylocity_pay_run
 from . import paylocity_pay_run_fetch

@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from . import encryption
+from .paylocity_rate_window import DbRateWindows
 from .paylocity_token import DbTokenStore
 from ..paylocity import errors
 from ..paylocity.auth import Credentials
@@ -346,6 +347,7 @@ class PaylocityConnection(models.Model):
             public_key=stored.public_key or None,
             encrypt_writes=stored.encrypt_writes,
             token_store=DbTokenStore(self.env.registry, self.id),
+            rate_windows=DbRateWindows(self.env.cr.dbname),
             **options,
         )
 

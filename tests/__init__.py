@@ -6,6 +6,7 @@ from . import test_neutralize
 from . import test_secrets
 from . import test_security
 from . import test_token_store
+from . import test_rate_window
 from . import test_webhook_credentials
 from . import test_webhook_intake
 from . import test_employee_sync
