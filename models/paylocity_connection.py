@@ -339,6 +339,7 @@ class PaylocityConnection(models.Model):
         self.ensure_one()
         stored = self.sudo()
         options.setdefault('timeout', float(stored.request_timeout or 30))
+        options.setdefault('rate_windows', DbRateWindows(self.env.cr.dbname))  # one pace for every worker
         return PaylocityClient(
             self.paylocity_company_id,
             self._get_hosts(),
@@ -347,7 +348,6 @@ class PaylocityConnection(models.Model):
             public_key=stored.public_key or None,
             encrypt_writes=stored.encrypt_writes,
             token_store=DbTokenStore(self.env.registry, self.id),
-            rate_windows=DbRateWindows(self.env.cr.dbname),
             **options,
         )
 

@@ -14,7 +14,9 @@ The safety margin: a call reaches the server a little after its slot (thread sch
 database round trip). If call ``n - capacity`` is delayed by ``d`` more than call ``n``, the server sees the two
 ``window - d`` apart. Widening the client's window by ``guard`` seconds absorbs a delay spread up to ``guard``;
 with the default 50 ms the steady throughput is 25 / 1.05 = 95 % of the limit. A reserved slot that nobody used
-within half the guard is dropped rather than used late.
+within a quarter of the guard is dropped rather than used late. A shared window's times are the store's clock
+(the database's); a limiter maps them onto its own with the smallest offset it saw in the last seconds, so a
+slow round trip does not move the slots it brought closer to the ones before.
 
 A 429 pauses the whole window (``hold``), for every process sharing it, but never longer than ``MAX_HOLD``:
 a ``Retry-After`` of a day must not make every later call of a worker sleep for a day (the transport fails that
@@ -28,6 +30,7 @@ import time
 
 MAX_HOLD = 60.0       # seconds a 429 may pause a window at most
 MAX_BATCH = 8         # reservations taken per visit to a shared window at most
+OFFSET_SPAN = 10.0    # seconds of clock-offset samples the estimate is the minimum of
 
 
 def credential_key(family, base_url, client_id):
@@ -109,7 +112,8 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._store = store if store is not None else LocalWindow(clock)
-        self._late = guard / 2.0
+        self._late = guard / 4.0
+        self._offsets = collections.deque()      # (when, sample), samples increasing: a sliding minimum
         self._reserved = collections.deque()     # slots booked in the store, not handed out yet (our clock)
         self._starts = collections.deque(maxlen=self.capacity)  # the last slots handed out here
         self._waiting = 0
@@ -140,9 +144,23 @@ class RateLimiter:
 
     def _refill(self):
         store_now, times = self._store.book(self._batch_size(), self.capacity, self.window)
-        # The store's clock read before its answer came back: mapped onto ours, a slot can only move later.
-        offset = 0.0 if store_now is None else self._clock() - store_now
-        self._reserved.extend(t + offset for t in times)
+        self._reserved.extend(t + self._offset_from(store_now) for t in times)
+
+    def _offset_from(self, store_now):
+        """Our clock minus the store's. The store read its clock before its answer came back, so every sample
+        is the true offset plus that visit's delay: the smallest recent one is the best estimate, and mapping
+        with it can only move a slot later, never earlier."""
+        if store_now is None:
+            return 0.0
+        now = self._clock()
+        sample = now - store_now
+        offsets = self._offsets
+        while offsets and offsets[-1][1] >= sample:
+            offsets.pop()
+        offsets.append((now, sample))
+        while offsets[0][0] < now - OFFSET_SPAN:
+            offsets.popleft()
+        return offsets[0][1]
 
     def acquire(self):
         """Wait for a slot; returns the seconds waited."""

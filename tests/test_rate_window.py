@@ -36,6 +36,8 @@ class TestSharedRateWindow(TransactionCase):
         return key
 
     def _drop_windows(self):
+        if not self.keys:
+            return
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             cr.execute('DELETE FROM paylocity_rate_window WHERE key IN %s', (tuple(self.keys),))
 
@@ -92,8 +94,10 @@ class TestSharedRateWindow(TransactionCase):
         self.assertTrue(58 < wait <= 60.5, wait)
 
     def test_the_connection_client_paces_in_the_database(self):
+        company = self.env['res.company'].create({'name': 'Rate window test company'})
         connection = self.env['paylocity.connection'].create({
-            'name': 'Rate window test', 'paylocity_company_id': 'RATEWIN', 'environment': 'test'})
+            'name': 'Rate window test', 'paylocity_company_id': 'RATEWIN', 'environment': 'test',
+            'company_id': company.id})
         connection._set_credentials('weblink', 'rate-window-client', 'secret')
         client = connection._get_client()
         limiter = client.limiters['weblink']

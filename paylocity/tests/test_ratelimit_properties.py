@@ -1,5 +1,7 @@
 """Property: limiters sharing one window never start more than ``capacity`` calls in any window, for any
 interleaving of callers, batch sizes, pauses, clock skew and store round-trip delays (fake clocks)."""
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,16 +27,18 @@ class World:
 
 
 class RemoteStore:
-    """The shared window as a database holds it: its clock is read half-way through the round trip."""
+    """The shared window as a database holds it: its clock is read somewhere inside a round trip of varying
+    length (up to the world's latency)."""
 
-    def __init__(self, world):
+    def __init__(self, world, rng):
         self.world = world
+        self.rng = rng
 
     def book(self, count, capacity, window):
-        self.world.now += self.world.latency / 2
+        self.world.now += self.rng.uniform(0, self.world.latency)
         _none, times = self.world.window.book(count, capacity, window)
         store_now = self.world.now + self.world.skew
-        self.world.now += self.world.latency / 2
+        self.world.now += self.rng.uniform(0, self.world.latency)
         return store_now, times
 
     def hold(self, seconds):
@@ -70,10 +74,10 @@ step = st.tuples(
 
 @settings(max_examples=500, deadline=None)
 @given(steps=st.lists(step, min_size=1, max_size=120), skew=st.floats(-50, 50),
-       latency=st.floats(0, 0.004))
-def test_no_window_ever_holds_more_than_capacity(steps, skew, latency):
+       latency=st.floats(0, 0.02), rng=st.randoms(use_true_random=False))
+def test_no_window_ever_holds_more_than_capacity(steps, skew, latency, rng):
     world = World(skew, latency)
-    limiters = [Caller(CAPACITY, guard=GUARD, store=RemoteStore(world), clock=world.clock, sleep=world.sleep)
+    limiters = [Caller(CAPACITY, guard=GUARD, store=RemoteStore(world, rng), clock=world.clock, sleep=world.sleep)
                 for _ in range(3)]
     sent = []
     for who, passing, batch, pause in steps:
@@ -86,17 +90,17 @@ def test_no_window_ever_holds_more_than_capacity(steps, skew, latency):
         start = limiter.reserve()
         world.now = max(world.now, start)     # the caller sleeps until its slot, then sends
         sent.append(world.now)
-    # The sends, on the true clock the server sees: within one guarded window at most CAPACITY, so any
-    # 1-second window holds at most CAPACITY even with up to half the guard of delay on top.
-    assert busiest(sent, 1.0 + GUARD / 2) <= CAPACITY
+    # The sends, on the true clock the server sees: with round trips of up to 40 ms, any window of a second
+    # and a quarter guard holds at most CAPACITY; that quarter is left for the network's jitter.
+    assert busiest(sent, 1.0 + GUARD / 4) <= CAPACITY
 
 
 @settings(max_examples=200, deadline=None)
 @given(pause=st.floats(0, 10 ** 6), calls=st.integers(1, 30))
 def test_a_pause_never_exceeds_the_cap(pause, calls):
     world = World(0.0, 0.0)
-    limiter = RateLimiter(CAPACITY, guard=GUARD, store=RemoteStore(world), clock=world.clock, sleep=world.sleep,
-                          max_hold=60.0)
+    limiter = RateLimiter(CAPACITY, guard=GUARD, store=RemoteStore(world, random.Random(0)), clock=world.clock,
+                          sleep=world.sleep, max_hold=60.0)
     limiter.hold(pause)
     waited = [limiter.acquire() for _ in range(calls)]
     assert max(waited) <= 60.0 + 1e-6
