@@ -95,7 +95,10 @@ class PaylocityPayRunLine(models.Model):
     det = fields.Char('Kind', readonly=True, help=DET_HELP)
     det_code = fields.Char('Code', readonly=True, index=True)
     det_type = fields.Char('Side', readonly=True, help="Paylocity's detType (e.g. EE employee, ER employer).")
-    amount = fields.Monetary(readonly=True)
+    # Exact, as Paylocity sent it: a numeric column without fixed scale (Float with no digits), shown with at
+    # least the cents. Monetary would round every line to cents before the entry sums them; the entry rounds
+    # once, per journal line. Same column type as before (numeric), so nothing to migrate.
+    amount = fields.Float(readonly=True, min_display_digits=2)
     hours = fields.Float(readonly=True)
     rate = fields.Float(readonly=True, digits=(16, 4))
 

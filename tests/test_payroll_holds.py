@@ -80,6 +80,31 @@ class TestPayrollHolds(PayrollCase):
         self.assertIn('Differences accepted', run.message_ids.filtered(
             lambda m: 'Differences accepted' in (m.body or ''))[0].body)
 
+    def fetched_ready_run(self):
+        self.connection.payroll_posting = 'manual'
+        regular, _off = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'ready')
+        return regular, run
+
+    def test_fractional_cents_are_kept_and_summed_once(self):
+        """Each line is stored as Paylocity sent it; only the entry's lines are rounded (once)."""
+        regular, run = self.fetched_ready_run()
+        reg = run.line_ids.filtered(lambda l: l.det_code == 'REG')[:1]
+        exact = Decimal(str(reg.amount))
+        # The same pay as 400 lines of half a cent and the rest: rounded per line, they would add 2.00.
+        values = reg.copy_data()[0]
+        self.env['paylocity.pay.run.line'].sudo().create([dict(values, amount=Decimal('0.005'))] * 400)
+        reg.sudo().amount = exact - Decimal('2.000')
+        stored = sum((d.amount for pay in run._employee_pays() if pay.employee_id == reg.paylocity_employee_id
+                      for d in pay.details if d.det_code == 'REG'), Decimal(0))
+        self.assertEqual(stored, exact)
+        run.with_user(self.admin_user).action_post()
+        self.assertEqual(run.state, 'posted')
+        self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
+
     def test_missing_net_pay_account_holds_until_set(self):
         net = self.connection.payroll_net_pay_account_id
         self.connection.payroll_net_pay_account_id = False
