@@ -67,7 +67,9 @@ def _statement(rng, transaction, process, lines_wanted):
     employer_taxes = [("T", code, (gross * Decimal(rate)).quantize(Decimal("0.01")))
                       for code, rate in zip(EMPLOYER_TAXES, ("0.062", "0.0145", "0.006", "0.027"))]
     memo = [("E", "GTL", _money(rng, 1, 20))]
-    lines = (earnings + memo + deductions + employee_taxes + employer_taxes)[:lines_wanted]
+    # Employer twins (ERFICA, ERMEDI) before the employee taxes, so a statement cut short never keeps FICA
+    # without ERFICA (which the builder rightly flags); with 20 lines the set is the same as before.
+    lines = (earnings + memo + deductions + employer_taxes[:2] + employee_taxes + employer_taxes[2:])[:lines_wanted]
     gross = sum(a for d, c, a in lines if d == "E" and c != "GTL")
     net = gross - sum(a for d, c, a in lines if d in ("D", "T") and c not in EMPLOYER_TAXES)
     summary = {"year": 2026, "checkDate": CHECK_DATE, "beginDate": "2026-01-01T00:00:00",

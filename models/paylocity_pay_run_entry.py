@@ -36,11 +36,12 @@ class PaylocityPayRun(models.Model):
             employees[row_id][2].append(payroll.StoredSummary(check_date, process, number, _decimal(gross),
                                                               _decimal(net), end_date))
         cr.execute(SQL("""
-            SELECT run_employee_id, check_date, transaction_number, det, det_code, amount::text
+            SELECT run_employee_id, check_date, transaction_number, det, det_code, amount::text, det_type
               FROM paylocity_pay_run_line WHERE run_id = %s ORDER BY id
         """, self.id))
-        for row_id, check_date, number, det, code, amount in cr.fetchall():
-            employees[row_id][3].append(payroll.StoredDetail(check_date, number, det, code, _decimal(amount)))
+        for row_id, check_date, number, det, code, amount, det_type in cr.fetchall():
+            employees[row_id][3].append(payroll.StoredDetail(check_date, number, det, code, _decimal(amount),
+                                                             det_type=det_type or None))
         return [EmployeePay(employee, cost_center or None, summaries, details)
                 for employee, cost_center, summaries, details in employees.values()]
 
@@ -125,8 +126,17 @@ class PaylocityPayRun(models.Model):
         for diff in result.differences:
             who = self.env._("Whole run") if diff.employee_id is None else ('%s %s' % (
                 diff.employee_id, names.get(diff.employee_id, ''))).strip()
-            out.append('%s — %s: Paylocity %s, detail lines %s, difference %s' % (
-                who, labels.get(diff.kind, diff.kind), diff.expected, diff.actual, diff.difference))
+            if diff.kind == 'employer_duplicate':
+                out.append(self.env._("%(who)s — Employer line %(code)s appears more than once in one statement: "
+                                      "one line %(one)s, all lines %(all)s", who=who, code=diff.code,
+                                      one=diff.expected, all=diff.actual))
+            elif diff.kind == 'employer_missing':
+                out.append(self.env._("%(who)s — Employer line %(code)s missing from a statement whose employee "
+                                      "tax of the same kind is %(amount)s", who=who, code=diff.code,
+                                      amount=diff.expected))
+            else:
+                out.append('%s — %s: Paylocity %s, detail lines %s, difference %s' % (
+                    who, labels.get(diff.kind, diff.kind), diff.expected, diff.actual, diff.difference))
         return out
 
     def _build_and_post(self):

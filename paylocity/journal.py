@@ -45,6 +45,21 @@ Rounding
     credits exactly. A non-zero residue (only possible when inputs carry more decimals than
     ``precision``) is reported in ``warnings``.
 
+Employer side
+    Employer-side lines (``detType`` ``ER``, or, without a ``detType``, a line whose rule is debit+credit) have
+    no Paylocity total to be compared with, so they are checked against their own statement instead, and what
+    does not hold becomes a ``Difference`` (the run needs review) rather than a silent posting:
+
+    * ``employer_duplicate``: an employer-side code appears more than once in one statement;
+    * ``employer_missing``: a statement has a non-zero employee tax ``X`` but no line of its employer twin,
+      where the company has one: a code spelled ``X-ER``, ``X_ER``, ``XER``, ``ER-X`` or ``ERX``
+      (``FICA``/``FICA-ER``, ``MEDI``/``ERMEDI``; the spelling is inferred, API-REFERENCE §4.2 documents no
+      code list), known from a debit+credit rule or from employer-side lines of the run. Employer-only taxes
+      (``FUTA``, ``SUTA``) have no twin and are not asked for.
+
+    A ``detType`` that contradicts the rule's kind (``ER`` on a one-sided rule, ``EE`` on a debit+credit rule)
+    is named in ``warnings``; the net-pay comparison with Paylocity holds such a run anyway.
+
 Hold, don't guess
     If any non-zero amount is unmapped, no line is built and ``unmapped`` lists every (det, code,
     cost center, exact amount, employee count). Paylocity's own totals (Σ ``grossPay``, Σ ``netPay`` of
@@ -53,6 +68,7 @@ Hold, don't guess
     wait for a mapping, wait for a review, or post.
 """
 import dataclasses
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, List, NamedTuple, Optional, Tuple
 
@@ -142,11 +158,13 @@ class UnmappedCode(NamedTuple):
 
 
 class Difference(NamedTuple):
-    kind: str                    # "gross", "net" (Paylocity vs details) or "net_pay_line" (details vs entry)
-    expected: Decimal
-    actual: Decimal
+    kind: str                    # "gross", "net" (Paylocity vs details), "net_pay_line" (details vs entry),
+    #                              "employer_duplicate" or "employer_missing" (employer side vs its statement)
+    expected: Decimal            # employer_duplicate: one line's amount; employer_missing: the employee tax
+    actual: Decimal              # employer_duplicate: the lines' sum; employer_missing: 0
     difference: Decimal          # actual - expected
     employee_id: Optional[str]   # None for the whole run
+    code: Optional[str] = None   # the employer-side code, for the employer_* kinds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -274,6 +292,10 @@ class _RuleBook:
                 self._has_cost_center_rules.add(key[:2])
         self.plans = {}   # (det, code, cost center) as given -> _Plan: the builder reads it before calling plan()
 
+    def employer_codes(self):
+        """Codes (normalised) some debit+credit rule maps: the company's employer-side codes."""
+        return {code for (_det, code, _cost_center), rule in self._rules.items() if rule.kind == KIND_BOTH}
+
     def plan(self, det, code, cost_center):
         cache_key = (det, code, cost_center)
         plan = self.plans.get(cache_key)
@@ -341,6 +363,7 @@ class _RunBuilder:
         self.analytics = analytics
         self.per_employee = per_employee
         self.totals = _RunTotals()
+        self.employer_side = _EmployerSide(book)
         self.unmapped = _Unmapped()
         self.unknown_dets = set()
         self.warnings = []
@@ -356,7 +379,13 @@ class _RunBuilder:
         if not summaries:
             return
         transactions = {s.transaction_number for s in summaries if s.transaction_number is not None}
-        sums = _sum_details(pay.details, transactions, self.check_date)
+        groups, repeated = _group_details(pay.details, transactions, self.check_date)
+        self.employer_side.add(employee_id, groups, repeated, pay.cost_center)
+        sums = {}
+        for (_number, det, code, _det_type), amount in groups.items():
+            key = (det, code)
+            previous = sums.get(key)
+            sums[key] = amount if previous is None else previous + amount
         owner = employee_id if self.per_employee else None
         counted, net_pay = self._post(sums, employee_id, pay.cost_center, owner)
         self.ledger.credit_net_pay(owner, net_pay)
@@ -403,8 +432,10 @@ class _RunBuilder:
 
     def result(self, precision, max_employee_differences):
         unmapped = self.unmapped.codes()
+        self.totals.employee_differences += self.employer_side.differences()
         differences = self.totals.differences(bool(unmapped), max_employee_differences, self.warnings)
         warnings = self.warnings
+        warnings += self.employer_side.warnings()
         if not self.totals.employees:
             warnings.append("no pay statement belongs to check date %s, run %d"
                             % (self.check_date.isoformat(), self.run_id))
@@ -450,21 +481,117 @@ def _run_summaries(summaries, run_id, check_date, employee_id, warnings):
     return result
 
 
-def _sum_details(details, transactions, check_date):
-    """``{(det, code): amount}`` of the detail lines of ``transactions`` (plain dict + Decimal: the hot path)."""
-    sums = {}
+def _group_details(details, transactions, check_date):
+    """The one pass over every detail line of ``transactions`` (plain dicts + Decimal: the hot path): the sum per
+    ``(transaction, det, code, detType)``, and for a group of more than one line, its first line's amount."""
+    groups = {}
+    repeated = {}
     for detail in details:
-        if detail.transaction_number in transactions:
+        number = detail.transaction_number
+        if number in transactions:
             amount = detail.amount
             if amount is None:
                 continue
             detail_date = detail.check_date
             if detail_date is not None and detail_date != check_date:
                 continue
-            key = (detail.det, detail.det_code)
-            previous = sums.get(key)
-            sums[key] = amount if previous is None else previous + amount
-    return sums
+            key = (number, detail.det, detail.det_code, detail.det_type)
+            previous = groups.get(key)
+            if previous is None:
+                groups[key] = amount
+            else:
+                if key not in repeated:
+                    repeated[key] = previous      # the one line summed so far
+                groups[key] = previous + amount
+    return groups, repeated
+
+
+_SIDE_EMPLOYER, _SIDE_EMPLOYEE_TAX = "employer", "employee tax"
+_EMPLOYER_TWIN = re.compile(r"^ER[-_ ]?(?P<prefixed>.+)$|^(?P<suffixed>.+?)[-_ ]?ER$")
+
+
+def employee_code_of(employer_code):
+    """The employee tax an employer-side code is the twin of by its spelling (``FICA-ER``, ``ERFICA`` → ``FICA``),
+    normalised; None when the spelling names none."""
+    match = _EMPLOYER_TWIN.match(_norm(employer_code) or "")
+    if not match:
+        return None
+    return (match.group("prefixed") or match.group("suffixed")).strip(" -_") or None
+
+
+class _EmployerSide:
+    """Employer-side lines against their own statement: a code repeated in one statement, and an employee tax
+    whose employer twin is missing from it (see "Employer side" in the module docstring)."""
+
+    def __init__(self, book):
+        self._book = book
+        self._employer_codes = book.employer_codes()   # normalised; grows with the run's employer-side lines
+        self._sides = {}               # (det, code, detType, cost center) -> (side, normalised code) or None
+        self._statements = []          # (employee, {EE tax code: amount}, {ER code}) per statement with EE taxes
+        self._duplicates = {}          # (employee, raw ER code) -> [one line's amount, sum of the lines]
+        self._contradictions = set()   # (code, detType, rule kind)
+
+    def add(self, employee_id, groups, repeated, cost_center):
+        """Check one employee's ``_group_details``."""
+        per_statement = {}             # transaction -> ({EE tax code: amount}, {ER code})
+        sides = self._sides
+        for group, amount in groups.items():
+            number, det, code, det_type = group
+            key = (det, code, det_type, cost_center)
+            side = sides.get(key, sides)
+            if side is sides:
+                side = sides[key] = self._side(*key)
+            if side is None:
+                continue
+            taxes, employer = per_statement.get(number) or per_statement.setdefault(number, ({}, set()))
+            if side[0] is _SIDE_EMPLOYER:
+                employer.add(side[1])
+                if group in repeated:
+                    entry = self._duplicates.setdefault((employee_id, code), [_ZERO, _ZERO])
+                    entry[0] += repeated[group]
+                    entry[1] += amount
+            else:
+                taxes[side[1]] = taxes.get(side[1], _ZERO) + amount
+        for taxes, employer in per_statement.values():
+            if taxes:
+                self._statements.append((employee_id, taxes, employer))
+
+    def _side(self, det, code, det_type, cost_center):
+        """``(_SIDE_EMPLOYER, code)``, ``(_SIDE_EMPLOYEE_TAX, code)`` or None (not checked); once per combination."""
+        plan = self._book.plan(det, code, cost_center)
+        if plan.kind == KIND_IGNORE:
+            return None
+        side = _norm(det_type)
+        if side == "ER" or (side != "EE" and plan.kind == KIND_BOTH):
+            if side == "ER" and plan.kind in (KIND_DEBIT, KIND_CREDIT):
+                self._contradictions.add((code, side, plan.kind))
+            self._employer_codes.add(_norm(code))
+            return _SIDE_EMPLOYER, _norm(code)
+        if side == "EE" and plan.kind == KIND_BOTH:
+            self._contradictions.add((code, side, plan.kind))
+        return (_SIDE_EMPLOYEE_TAX, _norm(code)) if _norm(det) == TAX else None
+
+    def differences(self):
+        twins = {}
+        for employer_code in self._employer_codes:
+            employee_code = employee_code_of(employer_code)
+            if employee_code and employee_code not in self._employer_codes:
+                twins[employee_code] = employer_code
+        missing = {}                   # (employee, ER code) -> the employee tax without it
+        for employee_id, taxes, employer in self._statements:
+            for code, amount in taxes.items():
+                twin = twins.get(code)
+                if twin is not None and amount and twin not in employer:
+                    missing[(employee_id, twin)] = missing.get((employee_id, twin), _ZERO) + amount
+        found = [Difference("employer_duplicate", one, total, total - one, employee_id, code)
+                 for (employee_id, code), (one, total) in self._duplicates.items()]
+        found += [Difference("employer_missing", amount, _ZERO, -amount, employee_id, code)
+                  for (employee_id, code), amount in missing.items()]
+        return found
+
+    def warnings(self):
+        return ["code %s has detType %s but its rule is %s: check the mapping" % (code, side, kind.replace("_", "+"))
+                for code, side, kind in sorted(self._contradictions, key=lambda c: (str(c[0]), c[1], c[2]))]
 
 
 class _EmployeeAnalytics:

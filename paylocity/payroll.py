@@ -210,6 +210,7 @@ class StoredDetail(NamedTuple):
     det_code: Optional[str]
     amount: Any
     transaction_type: Optional[str] = None   # e.g. Regular, Special, Manual, Void
+    det_type: Optional[str] = None      # EE employee side, ER employer side: the builder checks the employer side
 
 
 # --- retries and naming ---------------------------------------------------------------------------

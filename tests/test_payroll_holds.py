@@ -89,6 +89,25 @@ class TestPayrollHolds(PayrollCase):
         self.assertEqual(run.state, 'ready')
         return regular, run
 
+    def test_a_duplicated_or_missing_employer_line_holds_for_review(self):
+        """Paylocity's totals say nothing of employer taxes: the statement's own lines must."""
+        _regular, run = self.fetched_ready_run()
+        by_employee = {}
+        for line in run.line_ids.filtered(lambda l: l.det_code == 'FICA-ER'):
+            by_employee.setdefault(line.paylocity_employee_id, line)
+        (doubled, doubled_line), (missing, missing_line) = list(by_employee.items())[:2]
+        self.assertEqual(doubled_line.det_type, 'ER')
+        doubled_line.sudo().copy()
+        missing_line.sudo().unlink()
+        run.with_user(self.admin_user).action_post()
+        self.assertEqual(run.state, 'needs_review')
+        self.assertFalse(self.moves_of(run))
+        reasons = run.hold_reason.splitlines()
+        self.assertTrue([r for r in reasons if r.startswith(doubled) and
+                         'Employer line FICA-ER appears more than once in one statement' in r], reasons)
+        self.assertTrue([r for r in reasons if r.startswith(missing) and 'Employer line FICA-ER missing' in r], reasons)
+        self.assertEqual(run.activity_ids.summary, 'Pay run needs review')
+
     def test_fractional_cents_are_kept_and_summed_once(self):
         """Each line is stored as Paylocity sent it; only the entry's lines are rounded (once)."""
         regular, run = self.fetched_ready_run()
