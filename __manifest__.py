@@ -39,6 +39,9 @@
         'data/paylocity_payroll_demo.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'paylocity_connector/static/src/scss/paylocity_overview.scss',
+        ],
         'web.assets_tests': [
             'paylocity_connector/static/tests/tours/**/*',
         ],
