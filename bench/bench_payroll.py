@@ -239,7 +239,7 @@ def race(work, workers=3):
 
 
 # 1. The real path (webhook handler, cron and Post button at once): each takes the run's row lock first.
-race_locked = race(lambda wrun: wrun.with_context(paylocity_post_now=True)._process())
+race_locked = race(lambda wrun: wrun.with_context(paylocity_post_now=True)._process_one())
 # 2. Lock bypassed on purpose (a re-post confirmed, then three posts straight away): only the unique index
 #    on (run, generation) stands between them.
 run2.invalidate_recordset()

@@ -486,29 +486,31 @@ class PaylocityConnection(models.Model):
     @api.model
     def _cron_warn_expiring_secrets(self):
         """Schedule one activity per client secret about to expire (or expired), once."""
+        for connection in self.sudo().search([]):
+            connection._run_cron_job('secret_expiry', connection._warn_expiring_secrets)
+
+    def _warn_expiring_secrets(self):
         today = fields.Date.context_today(self)
         activity_type = self.env.ref('mail.mail_activity_data_warning')
-        for connection in self.sudo().search([]):
-            horizon = today + timedelta(days=max(connection.secret_warning_days, 0))
-            for family, label in FAMILY_LABELS.items():
-                expiry = connection['%s_secret_expiry' % family]
-                if not expiry or expiry > horizon or not connection['%s_client_id' % family]:
-                    continue
-                summary = self.env._("Renew the %(api)s client secret (expires %(date)s)",
-                                     api=label, date=fields.Date.to_string(expiry))
-                if connection.activity_ids.filtered(lambda a: a.summary == summary):
-                    continue
-                connection.activity_schedule(
-                    activity_type_id=activity_type.id,
-                    summary=summary,
-                    note=self.env._(
-                        "Paylocity %(api)s client secrets last 365 days. Renew it in Paylocity (or with the code "
-                        "from Paylocity's e-mail), enter the new secret and its new expiry date here.", api=label),
-                    date_deadline=min(expiry, today + timedelta(days=1)) if expiry <= today else expiry,
-                    user_id=(connection.user_id or connection.create_uid or self.env.user).id,
-                )
-                _logger.info("Paylocity connection %s: %s client secret expires on %s",
-                             connection.id, label, expiry)
+        horizon = today + timedelta(days=max(self.secret_warning_days, 0))
+        for family, label in FAMILY_LABELS.items():
+            expiry = self['%s_secret_expiry' % family]
+            if not expiry or expiry > horizon or not self['%s_client_id' % family]:
+                continue
+            summary = self.env._("Renew the %(api)s client secret (expires %(date)s)",
+                                 api=label, date=fields.Date.to_string(expiry))
+            if self.activity_ids.filtered(lambda a: a.summary == summary):
+                continue
+            self.activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=summary,
+                note=self.env._(
+                    "Paylocity %(api)s client secrets last 365 days. Renew it in Paylocity (or with the code "
+                    "from Paylocity's e-mail), enter the new secret and its new expiry date here.", api=label),
+                date_deadline=min(expiry, today + timedelta(days=1)) if expiry <= today else expiry,
+                user_id=(self.user_id or self.create_uid or self.env.user).id,
+            )
+            _logger.info("Paylocity connection %s: %s client secret expires on %s", self.id, label, expiry)
 
     # === ACTIONS === #
     def action_clear_weblink_credentials(self):

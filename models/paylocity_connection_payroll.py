@@ -232,12 +232,7 @@ class PaylocityConnection(models.Model):
         """Daily: discover pay runs that never announced themselves, for every payroll-enabled connection."""
         connections = self.sudo().search([('payroll_enabled', '=', True)])
         for connection in connections:
-            try:
-                connection._poll_pay_runs()
-            except PaylocityError as exc:
-                _logger.warning("Paylocity connection %s: payroll poll failed: %s",
-                                connection.id, payroll.error_text(exc))
-            self.env['paylocity.event']._commit_step(processed=1)
+            connection._run_cron_job('payroll_poll', connection._poll_pay_runs)
 
     def _poll_pay_runs(self, today=None):
         """Read the year's pay-statement summaries of every employee who could have been paid lately and record

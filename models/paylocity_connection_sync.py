@@ -50,7 +50,7 @@ def _fetched_in_order(fetch, chunks, ahead):
 
 class PaylocityConnection(models.Model):
     _name = 'paylocity.connection'
-    _inherit = ['paylocity.connection', 'paylocity.job.mixin']
+    _inherit = ['paylocity.connection', 'paylocity.cron.mixin']
 
     # === OPTIONS === #
     sync_employees = fields.Boolean(
@@ -181,7 +181,7 @@ class PaylocityConnection(models.Model):
     @api.model
     def _cron_import_reference_data(self):
         for connection in self.sudo().search([('sync_employees', '=', True)]):
-            connection._run_guarded(connection._import_reference_data, 'reference_import_message')
+            connection._run_cron_job('reference_import', connection._import_reference_data, 'reference_import_message')
 
     # === RECONCILIATION POLL === #
     def action_sync_employees_now(self):
@@ -204,27 +204,9 @@ class PaylocityConnection(models.Model):
             lambda c: c.employee_poll_requested or c.employee_poll_cursor or not c.employee_poll_done_at
             or c.employee_poll_done_at < due)
         for connection in connections:
-            done = connection._run_guarded(connection._poll_employees, 'employee_poll_message')
+            done = connection._run_cron_job('employee_poll', connection._poll_employees, 'employee_poll_message')
             if done is False:
                 return   # out of time: the cron runs again at once and resumes at the cursor
-
-    def _run_guarded(self, method, message_field):
-        """Run ``method`` for one connection; a failure is recorded on the connection and does not stop the
-        others. Returns the method's result, or None after a failure."""
-        self.ensure_one()
-        try:
-            if self._can_commit():
-                return method()
-            with self.env.cr.savepoint():
-                return method()
-        except Exception as exc:  # noqa: BLE001 - recorded for the administrator, other connections go on
-            if self._can_commit():
-                self.env.cr.rollback()
-            _logger.warning("Paylocity connection %s: %s failed (%s)", self.id, method.__name__, type(exc).__name__)
-            self.sudo().write({message_field: self.env._("Failed: %(error)s", error=str(exc)[:500])})
-            if self._can_commit():
-                self.env.cr.commit()
-            return None
 
     def _poll_employees(self, chunk_size=100):
         """Reconcile every employee of the connection. Returns True when the run finished, False when it stopped
@@ -333,7 +315,7 @@ class PaylocityConnection(models.Model):
     @api.model
     def _cron_push_employees(self):
         for connection in self.sudo().search([('sync_employees', '=', True), ('push_owned_fields', '=', True)]):
-            connection._run_guarded(connection._push_owned_fields, 'employee_push_message')
+            connection._run_cron_job('employee_push', connection._push_owned_fields, 'employee_push_message')
 
     def _push_owned_fields(self):
         """PATCH to Paylocity the Odoo-owned fields of employees changed since the last run whose value differs

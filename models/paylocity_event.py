@@ -11,14 +11,13 @@ Life of an event::
     intake ──▶ rejected  (refused delivery: metadata and reason only)
 
 Handlers: an event of type ``T`` is processed by ``_handle_T(self)`` on ``paylocity.event`` (added by other
-features with ``_inherit``). It runs as superuser in the event's company, inside a savepoint, must be idempotent
-(replays and retries call it again) and must not commit. It returns ``None`` or a dict of values to write on the
+features with ``_inherit``). It runs as superuser in the event's company, isolated by the queue
+(``paylocity.job.mixin``: a failure undoes its work only), must be idempotent (replays and retries call it again)
+and must not commit. It returns ``None`` or a dict of values to write on the
 event (links such as ``employee_id``, ``move_id``, and ``result_message``); it raises to fail.
 """
 import json
 import logging
-import time
-import uuid
 from datetime import timedelta
 
 import psycopg2.errors
@@ -28,13 +27,11 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from ..paylocity import payroll
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, EVENT_TYPES
 
 _logger = logging.getLogger(__name__)
 
 ADMIN = 'paylocity_connector.group_paylocity_admin'
-CRON_XMLID = 'paylocity_connector.ir_cron_paylocity_event_process'
 
 EVENT_TYPE_SELECTION = [
     ('new_hire', 'New Hire'),
@@ -56,6 +53,16 @@ STATES = [
     ('unsupported', 'Unsupported'),
 ]
 PENDING_STATES = ('received', 'retrying')
+TRANSITIONS = {
+    'received': ('processing', 'unsupported', 'duplicate'),
+    'retrying': ('processing', 'unsupported', 'received'),      # received: replayed
+    'processing': ('done', 'retrying', 'failed'),
+    'done': ('received',),                                      # replayed
+    'failed': ('received',),                                    # replayed
+    'unsupported': ('received',),                               # a handler appeared, or replayed
+    'duplicate': (),
+    'rejected': (),
+}
 REPLAYABLE_STATES = ('done', 'failed', 'retrying', 'unsupported')
 # Payloads of these are purged after the retention period; pending ones still need theirs (rejected
 # deliveries never keep one).
@@ -72,6 +79,7 @@ PARAMETERS = {
     'event_retry_base_seconds': 60,      # first retry delay; doubles with each attempt
     'event_retry_max_seconds': 6 * 3600,
     'event_lease_minutes': 60,           # a claimed event not locked by a live worker after this is reclaimed
+    'event_min_seconds_left': 60,        # stop taking events when the cron has less time than this left
     'webhook_max_bytes': 64 * 1024,      # Paylocity bodies are well under 2 KiB
 }
 
@@ -80,7 +88,6 @@ _SPINE_FIELDS = frozenset((
     'state', 'connection_id', 'company_id', 'event_type', 'dedup_key', 'dedup_slot', 'attempt_count',
     'next_try_at', 'claim_token', 'claimed_at', 'payload', 'source', 'received_at', 'attempt_ids',
 ))
-_ERROR_MAX = 500
 
 
 class PaylocityEvent(models.Model):
@@ -88,6 +95,12 @@ class PaylocityEvent(models.Model):
     _description = 'Paylocity event'
     _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin']
     _paylocity_parameters = PARAMETERS
+    _job_cron = 'paylocity_connector.ir_cron_paylocity_event_process'
+    _job_prefix = 'event'
+    _job_states = PENDING_STATES
+    _job_claimed_states = ('processing',)
+    _job_retry_state = 'retrying'
+    _state_transitions = TRANSITIONS
     _order = 'received_at desc, id desc'
     _check_company_auto = True
 
@@ -129,13 +142,8 @@ class PaylocityEvent(models.Model):
     duplicate_of_id = fields.Many2one('paylocity.event', string='Duplicate of', readonly=True, index='btree_not_null',
                                       ondelete='set null')
 
-    # === PROCESSING === #
-    attempt_count = fields.Integer('Attempts', readonly=True, default=0)
-    next_try_at = fields.Datetime('Next try', readonly=True)
-    claim_token = fields.Char(readonly=True, copy=False)
-    claimed_at = fields.Datetime(readonly=True, copy=False)
+    # === PROCESSING (next_try_at, attempt_count, last_error and the claim come from the queue) === #
     processed_at = fields.Datetime('Processed on', readonly=True)
-    last_error = fields.Text(readonly=True)
     result_message = fields.Text('Result', readonly=True)
     replay_requested = fields.Boolean(readonly=True, copy=False)
     replayed_by_id = fields.Many2one('res.users', string='Last replayed by', readonly=True)
@@ -150,7 +158,6 @@ class PaylocityEvent(models.Model):
     _dedup_slot_uniq = models.UniqueIndex(
         '(connection_id, dedup_slot) WHERE dedup_slot IS NOT NULL',
         "Two live events cannot share a de-duplication key.")
-    _pending_idx = models.Index("(next_try_at, id) WHERE state IN ('received', 'retrying')")
 
     @api.depends('event_type', 'paylocity_company_id', 'paylocity_employee_id', 'process_id')
     def _compute_name(self):
@@ -162,13 +169,6 @@ class PaylocityEvent(models.Model):
             if event.state == 'rejected':
                 parts.insert(0, self.env._("Rejected"))
             event.name = ' '.join(p for p in parts if p)
-
-    # === PARAMETERS === #
-    @api.model
-    def _trigger_processing(self, at=None):
-        cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger(at)
 
     # === INTAKE === #
     @api.model
@@ -262,7 +262,7 @@ class PaylocityEvent(models.Model):
         if holder is True:
             self._trigger_processing()
             return event
-        event.write({'state': 'duplicate', 'next_try_at': False, 'duplicate_of_id': holder.id or False})
+        event._set_state('duplicate', {'next_try_at': False, 'duplicate_of_id': holder.id or False})
         return event
 
     def _take_dedup_slot(self):
@@ -304,101 +304,21 @@ class PaylocityEvent(models.Model):
         window = timedelta(hours=self.connection_id.sudo().webhook_dedup_hours)
         return self.received_at <= fields.Datetime.now() - window
 
-    # === PROCESSING === #
+    # === PROCESSING (the queue's hooks) === #
     @api.model
     def _cron_process_events(self, batch_size=None):
-        """Claim one batch of due events and process each in its own transaction.
-
-        The progress API tells the scheduler whether work remains, so it runs again at once until the
-        queue is empty; events waiting for a retry wake it at their next try.
-        """
-        events = self._claim_batch(batch_size or self._param('event_batch_size'))
-        for event in events:
-            event._process_claimed()
-            self._commit_step(processed=1)
-        remaining = self._count_due() if events else 0
-        self._commit_step(remaining=remaining)
-        return len(events)
+        """Process one batch of due events, each in its own transaction; returns how many were taken."""
+        return self._run_due(batch_size or self._param('event_batch_size'))
 
     @api.model
-    def _count_due(self):
-        return self.sudo().search_count([('state', 'in', PENDING_STATES),
-                                         ('next_try_at', '<=', fields.Datetime.now())])
-
-    @api.model
-    def _claim_batch(self, batch_size):
-        """Mark up to ``batch_size`` due events ``processing`` under a fresh claim token, and commit.
-
-        ``FOR UPDATE SKIP LOCKED`` in a READ COMMITTED transaction: two claimers never take the same row
-        and never fail on one the other has just claimed.
-        """
-        cr = self.env.cr
-        if self._can_commit():
-            cr.commit()
-            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        else:
-            self.env.flush_all()  # the raw queries below must see pending ORM writes
-        now = fields.Datetime.now()
-        self._requeue_unsupported(now)
-        self._reclaim_abandoned(now)
-        self.env.flush_all()
-        cr.execute(SQL("""
-            SELECT id FROM paylocity_event
-             WHERE state IN %s AND next_try_at <= %s
-             ORDER BY next_try_at, id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-        """, PENDING_STATES, now, batch_size))
-        events = self.sudo().browse([row[0] for row in cr.fetchall()])
-        if events:
-            events.write({'state': 'processing', 'claim_token': uuid.uuid4().hex, 'claimed_at': now})
-            events.filtered(lambda e: e.event_type in MERGE_TYPES and e.dedup_slot).write({'dedup_slot': False})
-        self._commit_step(remaining=len(events))
-        return events
-
-    @api.model
-    def _requeue_unsupported(self, now):
+    def _job_prepare(self, now):
         """Events that waited for a handler go back in the queue once their type has one."""
         waiting_types = [event_type for [event_type] in self.sudo()._read_group(
             [('state', '=', 'unsupported')], ['event_type'])]
         handled = [t for t in waiting_types if t and callable(getattr(type(self), '_handle_%s' % t, None))]
         if handled:
-            self.sudo().search([('state', '=', 'unsupported'), ('event_type', 'in', handled)]).write(
-                {'state': 'received', 'next_try_at': now})
-
-    @api.model
-    def _reclaim_abandoned(self, now):
-        """Claimed events whose worker died (no row lock held) past the lease are retried."""
-        cutoff = now - timedelta(minutes=self._param('event_lease_minutes'))
-        self.env.cr.execute(SQL("""
-            SELECT id FROM paylocity_event
-             WHERE state = 'processing' AND claimed_at < %s
-               FOR UPDATE SKIP LOCKED
-        """, cutoff))
-        for event in self.sudo().browse([row[0] for row in self.env.cr.fetchall()]):
-            open_attempts = event.attempt_ids.filtered(lambda a: a.outcome == 'running')
-            error = self.env._("Processing was interrupted (worker stopped or timed out).")
-            if open_attempts:
-                open_attempts.write({'outcome': 'abandoned', 'finished_at': now, 'message': error})
-                event._schedule_retry_or_fail(error, retry_after=None)
-            else:  # claimed but never started: no attempt was spent
-                event.write({'state': 'received', 'next_try_at': now, 'claim_token': False})
-
-    def _lock_claimed(self, token):
-        """Lock this claimed event for the current transaction; False if it is no longer ours."""
-        self.ensure_one()
-        try:
-            self.env.cr.execute(SQL("""
-                SELECT id FROM paylocity_event
-                 WHERE id = %s AND state = 'processing' AND claim_token = %s
-                   FOR UPDATE SKIP LOCKED
-            """, self.id, token), log_exceptions=False)
-        except psycopg2.errors.SerializationFailure:
-            if not self._can_commit():
-                raise
-            self.env.cr.rollback()  # reclaimed concurrently: leave it to its new owner
-            return False
-        return bool(self.env.cr.fetchone())
+            self.sudo().search([('state', '=', 'unsupported'), ('event_type', 'in', handled)])._set_state(
+                'received', {'next_try_at': now})
 
     def _get_handler(self):
         """The bound ``_handle_<event_type>`` method, or None when no feature handles this type yet."""
@@ -408,54 +328,45 @@ class PaylocityEvent(models.Model):
         handler = getattr(self, '_handle_%s' % self.event_type, None)
         return handler if callable(handler) else None
 
-    def _process_claimed(self):
-        """Run one attempt of a claimed event: the attempt is committed before the handler runs, so even a
-        crash mid-handler leaves a trace; the handler's effects and the outcome commit together."""
-        self.ensure_one()
-        event = self.sudo()
-        token = event.claim_token
-        if not token or not event._lock_claimed(token):
-            return
-        event = event.with_company(event.company_id)
-        handler = event._get_handler()
-        origin = 'replay' if event.replay_requested else ('retry' if event.attempt_count else 'first')
-        user = event.replayed_by_id if origin == 'replay' else self.env.user
+    def _job_begin(self):
+        """The attempt is on record (committed with the claim) before the handler runs, so even a crash
+        mid-handler leaves a trace. An event without a handler waits as ``unsupported`` (not an attempt)."""
+        origin = 'replay' if self.replay_requested else ('retry' if self.attempt_count > 1 else 'first')
+        user = self.replayed_by_id if origin == 'replay' else self.env.user
         now = fields.Datetime.now()
-        attempts = self.env['paylocity.event.attempt'].sudo()
-        if handler is None:
+        attempt = {'event_id': self.id, 'origin': origin, 'user_id': user.id, 'started_at': now}
+        if self._get_handler() is None:
             message = self.env._(
                 "No handler for %(type)s events is installed yet. The event waits and is processed as soon as "
                 "one is (after an upgrade, or on replay).",
-                type=dict(EVENT_TYPE_SELECTION).get(event.event_type, event.event_type))
-            attempts.create({'event_id': event.id, 'origin': origin, 'user_id': user.id, 'started_at': now,
-                             'finished_at': now, 'outcome': 'unsupported', 'message': message})
-            event.write({'state': 'unsupported', 'claim_token': False, 'next_try_at': False,
-                         'replay_requested': False, 'result_message': message})
-            return
-        attempt = attempts.create({'event_id': event.id, 'origin': origin, 'user_id': user.id, 'started_at': now})
-        event.write({'attempt_count': event.attempt_count + 1, 'replay_requested': False})
-        self._commit_step()  # the attempt is on record before anything can go wrong
-        if not event._lock_claimed(token):
-            return
-        started = time.monotonic()
-        try:
-            with self.env.cr.savepoint():
-                vals = event._handler_values(handler())
-                # Inside the savepoint: links the database refuses fail the attempt, not the whole run.
-                event.write({**vals, 'state': 'done', 'processed_at': fields.Datetime.now(), 'last_error': False,
-                             'next_try_at': False, 'claim_token': False})
-        except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
-            duration = int((time.monotonic() - started) * 1000)
-            error = event._error_text(exc)
-            _logger.info("Paylocity event %s (%s) attempt %s failed: %s",
-                         event.id, event.event_type, event.attempt_count, type(exc).__name__)
-            attempt.write({'finished_at': fields.Datetime.now(), 'duration_ms': duration, 'message': error,
-                           'outcome': 'failed' if event.attempt_count >= event._max_attempts() else 'retrying'})
-            event._schedule_retry_or_fail(error, retry_after=getattr(exc, 'retry_after', None))
-            return
-        duration = int((time.monotonic() - started) * 1000)
-        attempt.write({'outcome': 'done', 'finished_at': fields.Datetime.now(), 'duration_ms': duration,
-                       'message': vals.get('result_message') or False})
+                type=dict(EVENT_TYPE_SELECTION).get(self.event_type, self.event_type))
+            self.env['paylocity.event.attempt'].sudo().create(
+                dict(attempt, finished_at=now, outcome='unsupported', message=message))
+            self._set_state('unsupported', {'claim_token': False, 'next_try_at': False, 'replay_requested': False,
+                                            'result_message': message, 'attempt_count': self.attempt_count - 1})
+            return False
+        self.env['paylocity.event.attempt'].sudo().create(attempt)
+        values = {'replay_requested': False}
+        if self.event_type in MERGE_TYPES:
+            values['dedup_slot'] = False   # the refresh starts: a change arriving from now on is an event of its own
+        self._set_state('processing', values)
+        return True
+
+    def _process_one(self):
+        """Run the handler in the event's company; its values and ``done`` are written together."""
+        event = self.with_company(self.company_id)
+        handler = event._get_handler()
+        if handler is None:
+            raise RuntimeError("the handler of %s events went away" % event.event_type)
+        vals = event._handler_values(handler())
+        event._set_state('done', {**vals, 'processed_at': fields.Datetime.now(), 'last_error': False,
+                                  'next_try_at': False})
+        return vals.get('result_message')
+
+    def _job_attempt_ended(self, outcome, message, duration_ms):
+        running = self.attempt_ids.filtered(lambda a: a.outcome == 'running')
+        running.write({'outcome': outcome, 'finished_at': fields.Datetime.now(), 'message': message or False,
+                       **({'duration_ms': duration_ms} if outcome != 'abandoned' else {})})
 
     def _handler_values(self, result):
         if result is None:
@@ -468,29 +379,7 @@ class PaylocityEvent(models.Model):
             raise ValueError("handler returned values it may not write: %s" % ', '.join(sorted(forbidden | unknown)))
         return result
 
-    def _max_attempts(self):
-        return max(self.connection_id.sudo().event_max_attempts, 1)
-
-    @api.model
-    def _error_text(self, exc):
-        return payroll.error_text(exc, _ERROR_MAX)
-
-    def _schedule_retry_or_fail(self, error, retry_after=None):
-        self.ensure_one()
-        now = fields.Datetime.now()
-        if self.attempt_count >= self._max_attempts():
-            self.write({'state': 'failed', 'last_error': error, 'next_try_at': False, 'claim_token': False})
-            self._notify_failure(error)
-            return
-        base = self._param('event_retry_base_seconds')
-        delay = min(base * 2 ** max(self.attempt_count - 1, 0), self._param('event_retry_max_seconds'))
-        if isinstance(retry_after, (int, float)) and retry_after > delay:
-            delay = min(retry_after, self._param('event_retry_max_seconds'))
-        next_try = now + timedelta(seconds=delay)
-        self.write({'state': 'retrying', 'last_error': error, 'next_try_at': next_try, 'claim_token': False})
-        self._trigger_processing(next_try)
-
-    def _notify_failure(self, error):
+    def _job_alert_failure(self, error):
         connection = self.connection_id.sudo()
         self.message_post(body=Markup('<p>%s</p><p>%s</p>') % (
             self.env._("Processing failed after %(count)s attempts; nothing more is tried until it is replayed.",
@@ -509,9 +398,8 @@ class PaylocityEvent(models.Model):
             raise AccessError(self.env._("Only Paylocity administrators can replay events."))
         replayable = self.filtered(lambda e: e.state in REPLAYABLE_STATES)
         if replayable:
-            replayable.sudo().write({
-                'state': 'received', 'attempt_count': 0, 'next_try_at': fields.Datetime.now(),
-                'last_error': False, 'claim_token': False, 'replay_requested': True,
+            replayable.sudo()._set_state('received', {
+                **replayable._job_queue_values(), 'last_error': False, 'replay_requested': True,
                 'replayed_by_id': self.env.user.id,
             })
             for event in replayable:
@@ -551,34 +439,3 @@ class PaylocityEvent(models.Model):
         except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
-
-    # === RETENTION === #
-    @api.model
-    def _cron_purge_payloads(self, batch_size=1000):
-        """Erase bodies of finished events older than each connection's retention (metadata stays), and
-        release de-duplication keys older than each connection's window."""
-        now = fields.Datetime.now()
-        connections = self.env['paylocity.connection'].sudo().with_context(active_test=False).search([])
-        purged = 0
-        for connection in connections:
-            window_start = now - timedelta(hours=connection.webhook_dedup_hours)
-            self.env.cr.execute(SQL("""
-                UPDATE paylocity_event SET dedup_slot = NULL
-                 WHERE connection_id = %s AND dedup_slot IS NOT NULL AND event_type NOT IN %s
-                   AND received_at < %s
-            """, connection.id, tuple(MERGE_TYPES), window_start))
-            if connection.event_retention_days <= 0:
-                continue
-            cutoff = now - timedelta(days=connection.event_retention_days)
-            domain = [('connection_id', '=', connection.id), ('received_at', '<', cutoff),
-                      ('payload_purged_at', '=', False), ('payload_size', '>', 0), ('state', 'in', PURGEABLE_STATES)]
-            while True:
-                events = self.sudo().search(domain, limit=batch_size)
-                if not events:
-                    break
-                events.write({'payload': False, 'payload_purged_at': now})
-                purged += len(events)
-                self._commit_step(processed=len(events))
-        self.invalidate_model(['dedup_slot'])
-        self._commit_step()
-        return purged

@@ -278,8 +278,8 @@ class PaylocityGlRule(models.Model):
         """Daily: re-check the mappings whose accounts (or themselves) changed since the last check; flag the ones
         that went bad, with an activity for the accountant, before a pay run needs them."""
         for connection in self.env['paylocity.connection'].sudo().search([('payroll_enabled', '=', True)]):
-            self._check_connection_rules(connection)
-            self.env['paylocity.event']._commit_step(processed=1)
+            connection._run_cron_job('gl_rule_check', lambda connection=connection: self._check_connection_rules(
+                connection))
 
     @api.model
     def _check_connection_rules(self, connection, full=False):

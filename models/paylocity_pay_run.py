@@ -18,24 +18,18 @@ Nothing twice:
 - the entry is created and posted inside a savepoint: it exists whole, or not at all;
 - the connector never writes to an entry once made.
 """
-import logging
-from datetime import timedelta
-
 import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..paylocity import payroll
 from ..paylocity.models import parse_date
-
-_logger = logging.getLogger(__name__)
+from .paylocity_job_mixin import JobBusy
 
 ADMIN = 'paylocity_connector.group_paylocity_admin'
 ACCOUNTANT = 'account.group_account_manager'
-CRON_XMLID = 'paylocity_connector.ir_cron_paylocity_pay_run_process'
 TODO = 'mail.mail_activity_data_todo'
 
 STATES = [
@@ -51,6 +45,19 @@ STATES = [
 # States the processing cron works on (held runs only when something changed: next_try_at set).
 OPEN_STATES = ('new', 'fetched', 'needs_mapping', 'needs_review', 'ready')
 HELD_STATES = ('needs_mapping', 'needs_review')
+# Where each state may lead (rebuilding a run re-decides among needs_mapping, needs_review and ready).
+_BUILT = ('needs_mapping', 'needs_review', 'ready')
+TRANSITIONS = {
+    'new': ('fetched', 'failed', 'cancelled'),
+    'fetched': _BUILT + ('failed', 'new', 'cancelled'),
+    'needs_mapping': _BUILT + ('fetched', 'failed', 'new', 'cancelled'),
+    'needs_review': _BUILT + ('fetched', 'failed', 'new', 'cancelled'),
+    'ready': _BUILT + ('posted', 'fetched', 'failed', 'new', 'cancelled'),
+    # Once its entry is gone (deleted, reversed, cancelled): re-posted, fetched again or cancelled.
+    'posted': ('fetched', 'new', 'cancelled'),
+    'failed': _BUILT + ('new', 'fetched', 'cancelled'),
+    'cancelled': ('new', 'fetched'),
+}
 ENTRY_STATUSES = [
     ('none', 'No entry'),
     ('draft', 'Draft'),
@@ -60,7 +67,6 @@ ENTRY_STATUSES = [
     ('deleted', 'Deleted'),
 ]
 GONE_STATUSES = ('reversed', 'cancelled', 'deleted')
-LEASE_MINUTES = 30   # a claimed run whose worker died is taken again after this
 
 # System parameters (``paylocity_connector.<name>``) and their defaults.
 PARAMETERS = {
@@ -69,12 +75,12 @@ PARAMETERS = {
     'payroll_retry_base_seconds': 300,   # first retry delay; doubles with each round
     'payroll_retry_max_seconds': 6 * 3600,
     'payroll_min_seconds_left': 60,      # stop fetching when the cron has less time than this left
+    'payroll_lease_minutes': 30,         # a claimed run whose worker died is taken again after this
 }
 
 
-class RunBusy(UserError):
-    """Another transaction holds or has just changed this pay run: leave it to that one, try again later.
-    (A ``UserError``, so a button pressed at that moment says so plainly.)"""
+class RunBusy(JobBusy):
+    """Another transaction holds or has just changed this pay run: leave it to that one, try again later."""
 
 
 class PaylocityPayRun(models.Model):
@@ -82,6 +88,11 @@ class PaylocityPayRun(models.Model):
     _description = 'Paylocity pay run'
     _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin']
     _paylocity_parameters = PARAMETERS
+    _job_cron = 'paylocity_connector.ir_cron_paylocity_pay_run_process'
+    _job_prefix = 'payroll'
+    _job_states = OPEN_STATES
+    _job_claimed_states = OPEN_STATES
+    _state_transitions = TRANSITIONS
     _order = 'check_date desc, run_number desc, id desc'
     _check_company_auto = True
 
@@ -103,9 +114,7 @@ class PaylocityPayRun(models.Model):
     event_ids = fields.One2many('paylocity.event', 'pay_run_id', string='Events', readonly=True)
 
     # === PROCESSING === #
-    next_try_at = fields.Datetime('Next try', readonly=True, index=True, copy=False)
     fetch_attempts = fields.Integer('Fetch rounds with errors', readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
     hold_reason = fields.Text('Why it waits', readonly=True, copy=False)
     build_warnings = fields.Text('Builder notes', readonly=True, copy=False)
     accepted_differences = fields.Text(readonly=True, copy=False,
@@ -157,7 +166,6 @@ class PaylocityPayRun(models.Model):
         "This pay run (check date and run) is already recorded for this connection.")
     _run_number_range = models.Constraint(
         'CHECK (run_number BETWEEN 1 AND 99)', "Paylocity run ids go from 1 to 99.")
-    _due_idx = models.Index("(next_try_at, id) WHERE next_try_at IS NOT NULL")
 
     @api.depends('connection_id.paylocity_company_id', 'check_date', 'run_number')
     def _compute_name(self):
@@ -206,29 +214,10 @@ class PaylocityPayRun(models.Model):
         # Through the entries as superuser (the record rules on pay runs still apply to the result).
         return [('id', 'in', self.sudo().with_context(active_test=False)._search(domain))]
 
-    # === PARAMETERS AND PLUMBING === #
-    @api.model
-    def _trigger_processing(self, at=None):
-        cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger(at)
-
-    def _try_lock(self):
-        """Lock this run's row for the current transaction. False when another transaction holds it, or changed it
-        after this transaction's snapshot (REPEATABLE READ): that transaction owns the run for now."""
-        self.ensure_one()
-        self.env.flush_all()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL("SELECT id FROM paylocity_pay_run WHERE id = %s FOR NO KEY UPDATE NOWAIT",
-                                        self.id), log_exceptions=False)
-        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
-            return False
-        self.invalidate_recordset()
-        return True
-
+    # === LOCKING === #
     def _lock_or_raise(self):
-        if not self._try_lock():
+        """Lock this run's row for the current transaction, or raise ``RunBusy``: another transaction owns it."""
+        if not self._job_lock():
             raise RunBusy(self.env._("Pay run %(run)s is being processed by another job; try again in a moment.",
                                      run=self.name))
 
@@ -266,11 +255,7 @@ class PaylocityPayRun(models.Model):
 
     def _request_processing(self, at=None):
         """Have the processing cron look at these runs (now, or at ``at``)."""
-        todo = self.filtered(lambda r: r.state in OPEN_STATES)
-        if todo:
-            todo.sudo().write({'next_try_at': at or fields.Datetime.now()})
-            self._trigger_processing(at)
-        return todo
+        return self.filtered(lambda r: r.state in OPEN_STATES).sudo()._job_enqueue(at)
 
     @api.model
     def _requeue_held(self, connections):
@@ -278,76 +263,25 @@ class PaylocityPayRun(models.Model):
         held = self.sudo().search([('connection_id', 'in', connections.ids), ('state', 'in', HELD_STATES)])
         return held._request_processing()
 
-    # === CRON === #
+    # === PROCESSING (the queue's hooks) === #
     @api.model
     def _cron_process_pay_runs(self):
         """Take due runs one at a time and advance each as far as it goes: fetch (committing after each batch, so a
         stopped job resumes where it was), build, then post or hold."""
-        processed = 0
-        while True:
-            run = self._claim_due()
-            if not run:
-                break
-            try:
-                run._process()
-            except RunBusy:
-                _logger.info("Paylocity pay run %s is busy elsewhere; skipped for now", run.id)
-                if self._can_commit():
-                    self.env.cr.rollback()   # keep nothing of a half-done step; its owner finishes it
-            except Exception as exc:  # noqa: BLE001 - one broken run must not stop the others
-                if not self._can_commit():
-                    raise
-                self.env.cr.rollback()
-                run._record_crash(exc)
-            processed += 1
-            if self._commit_step(processed=1) < self._param('payroll_min_seconds_left'):
-                break
-        self._commit_step(remaining=self._count_due())
-        return processed
+        return self._run_due()
 
-    @api.model
-    def _claim_due(self):
-        """The next due run no other transaction holds. Its next try moves one lease ahead (committed), so a worker
-        that dies on it leaves it to be taken again later; processing sets the real next try."""
-        now = fields.Datetime.now()
-        self.env.flush_all()
-        self.env.cr.execute(SQL("""
-            SELECT id FROM paylocity_pay_run
-             WHERE next_try_at <= %s AND state IN %s
-             ORDER BY next_try_at, id
-             LIMIT 1
-               FOR NO KEY UPDATE SKIP LOCKED
-        """, now, OPEN_STATES))
-        row = self.env.cr.fetchone()
-        run = self.sudo().browse(row[0] if row else [])
-        if run:
-            run.write({'next_try_at': now + timedelta(minutes=LEASE_MINUTES)})
-            self._commit_step()
-        return run
-
-    @api.model
-    def _count_due(self):
-        return self.sudo().search_count([('next_try_at', '<=', fields.Datetime.now()),
-                                         ('state', 'in', OPEN_STATES)])
-
-    def _record_crash(self, exc):
-        """After a rollback: keep the error on the run; it is taken again when its lease ends."""
-        error = payroll.error_text(exc)
-        _logger.warning("Paylocity pay run %s: processing stopped: %s", self.id, error)
-        self.sudo().write({'last_error': error})
-
-    # === PROCESSING === #
-    def _process(self):
+    def _process_one(self):
         """Advance this run: fetch what is missing, then build and post or hold. Raises ``RunBusy`` when another
         transaction owns the run."""
         self.ensure_one()
         run = self.sudo().with_company(self.company_id)
         run._lock_or_raise()
-        lease = run.next_try_at
         if run.state in OPEN_STATES and (run.state != 'new' or run._fetch()):
             run._build_and_post()
-        if run.next_try_at and run.next_try_at == lease:
-            run.next_try_at = False   # nothing asked for another try
+
+    def _job_alert_failure(self, error):
+        self._note_and_alert(self.env._("Processing the pay run failed after %(count)s attempts",
+                                        count=self.attempt_count), error)
 
     # === MESSAGES AND ACTIVITIES === #
     def _note(self, body):

@@ -28,7 +28,7 @@ class PaylocityPayRun(models.Model):
             elif run.state in ('fetched', 'needs_mapping', 'needs_review', 'ready', 'failed') and run.fetched_at:
                 run.with_context(paylocity_post_now=True)._build_and_post()
             elif run.state == 'failed':
-                run.write({'state': 'new', 'fetch_attempts': 0})
+                run._set_state('new', {'fetch_attempts': 0})
                 queued |= run._request_processing()
         if queued:
             return self._notify(self.env._("The statements are still being fetched; the run posts when complete."),
@@ -40,12 +40,7 @@ class PaylocityPayRun(models.Model):
         self._check_accountant()
         for run in self.sudo().filtered(lambda r: r.state in ('failed', 'new')):
             run._lock_or_raise()
-            values = {'fetch_attempts': 0, 'last_error': False}
-            if not run.fetched_at:
-                values['state'] = 'new'
-            else:
-                values['state'] = 'fetched'
-            run.write(values)
+            run._set_state('fetched' if run.fetched_at else 'new', {'fetch_attempts': 0, 'last_error': False})
             run._request_processing()
         return True
 
@@ -58,7 +53,7 @@ class PaylocityPayRun(models.Model):
                 raise UserError(self.env._("Pay run %(run)s has an entry: it is not fetched again.", run=run.name))
             run.employee_ids.unlink()
             run.unmapped_ids.unlink()
-            run.write({'state': 'new', 'employees_listed': False, 'fetch_total': 0, 'fetch_done': 0,
+            run._set_state('new', {'employees_listed': False, 'fetch_total': 0, 'fetch_done': 0,
                        'fetch_errors': 0, 'paid_count': 0, 'fetched_at': False, 'fetch_attempts': 0,
                        'last_error': False, 'accepted_differences': False})
             run._note(self.env._("Statements discarded by %(user)s; fetching again.", user=self.env.user.name))
@@ -89,7 +84,7 @@ class PaylocityPayRun(models.Model):
             if run.post_count and run._entry_status() not in GONE_STATUSES:
                 raise UserError(self.env._("Pay run %(run)s has an entry: delete or reverse it in Accounting first.",
                                            run=run.name))
-            run.write({'state': 'cancelled', 'next_try_at': False})
+            run._set_state('cancelled', {'next_try_at': False})
             run.activity_unlink([TODO])
             run._note(self.env._("Cancelled by %(user)s.", user=self.env.user.name))
         return True
@@ -99,7 +94,7 @@ class PaylocityPayRun(models.Model):
         self._check_accountant()
         for run in self.sudo().filtered(lambda r: r.state == 'cancelled'):
             run._lock_or_raise()
-            run.write({'state': 'fetched' if run.fetched_at else 'new'})
+            run._set_state('fetched' if run.fetched_at else 'new')
             run._note(self.env._("Reopened by %(user)s.", user=self.env.user.name))
             run._request_processing()
         return True
@@ -126,7 +121,7 @@ class PaylocityPayRun(models.Model):
         if status not in GONE_STATUSES:
             raise UserError(self.env._("Pay run %(run)s still has its entry (%(status)s): nothing to re-post.",
                                        run=run.name, status=dict(ENTRY_STATUSES)[status]))
-        run.write({'repost_confirmed': True, 'state': 'fetched'})
+        run._set_state('fetched', {'repost_confirmed': True})
         run._note(Markup('<p>%s</p><p>%s</p>') % (
             self.env._("Re-post confirmed by %(user)s (previous entry %(status)s).", user=self.env.user.name,
                        status=dict(ENTRY_STATUSES)[status]), reason or ''))

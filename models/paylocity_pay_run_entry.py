@@ -92,8 +92,7 @@ class PaylocityPayRun(models.Model):
                 "%(count)s employee(s) paid by this run are not bound in Odoo yet (Paylocity %(ids)s): their amounts "
                 "are in the entry, without the analytic account of their cost center.", count=len(unbound),
                 ids=', '.join(unbound.mapped('paylocity_employee_id'))))
-        self.write({
-            'state': state,
+        self._set_state(state, {
             'hold_reason': '\n'.join(hold) or False,
             'build_warnings': '\n'.join(warnings) or False,
             'paylocity_gross': result.paylocity_totals.gross,
@@ -145,7 +144,7 @@ class PaylocityPayRun(models.Model):
         try:
             result = self._build()
         except ValueError as exc:   # bad rules or inputs the builder refuses: nothing guessed
-            self.write({'state': 'failed', 'last_error': payroll.error_text(exc)})
+            self._set_state('failed', {'last_error': payroll.error_text(exc)})
             self._note_and_alert(self.env._("The entry could not be built"), self.last_error)
             return
         if self.state != 'ready':
@@ -162,7 +161,7 @@ class PaylocityPayRun(models.Model):
         self.ensure_one()
         if self.post_count and (not self.repost_confirmed or self._entry_status() not in GONE_STATUSES):
             # Never a second entry without an accountant's confirmation (and never beside a live one).
-            self.write({'state': 'posted', 'repost_confirmed': False})
+            self._set_state('posted', {'repost_confirmed': False})
             return self.move_id
         generation = self.post_count + 1
         move_vals = self._move_vals(result, generation)
@@ -178,10 +177,10 @@ class PaylocityPayRun(models.Model):
         except Exception as exc:  # noqa: BLE001 - the savepoint removed every trace of the entry; say why
             error = payroll.error_text(exc)
             _logger.info("Paylocity pay run %s: entry not made: %s", self.id, error)
-            self.write({'state': 'failed', 'last_error': error})
+            self._set_state('failed', {'last_error': error})
             self._note_and_alert(self.env._("The journal entry could not be made"), error)
             return self.env['account.move']
-        self.write({'state': 'posted', 'move_id': move.id, 'post_count': generation, 'repost_confirmed': False,
+        self._set_state('posted', {'move_id': move.id, 'post_count': generation, 'repost_confirmed': False,
                     'posted_at': fields.Datetime.now(), 'journal_id': move.journal_id.id, 'last_error': False,
                     'hold_reason': False})
         self.event_ids.filtered(lambda e: not e.move_id).sudo().write({'move_id': move.id})

@@ -1,8 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 """Fetching a pay run: who could have been paid, their statements batch by batch (resumable), and what a
 round with errors leads to."""
-from datetime import timedelta
-
 from odoo import api, fields, models
 
 from ..paylocity import payroll
@@ -86,7 +84,7 @@ class PaylocityPayRun(models.Model):
         self._update_fetch_counts()
         if self.fetch_errors:
             return self._fetch_failed(fatal)
-        self.write({'state': 'fetched', 'fetched_at': fields.Datetime.now(), 'last_error': False,
+        self._set_state('fetched', {'fetched_at': fields.Datetime.now(), 'last_error': False,
                     'fetch_attempts': 0})
         return True
 
@@ -148,12 +146,10 @@ class PaylocityPayRun(models.Model):
                            count=self.fetch_errors, total=self.fetch_total, error=first.error or '')
         attempts = self.fetch_attempts + 1
         if fatal or attempts >= self._param('payroll_fetch_attempts'):
-            self.write({'state': 'failed', 'last_error': error, 'fetch_attempts': attempts, 'next_try_at': False})
+            self._set_state('failed', {'last_error': error, 'fetch_attempts': attempts, 'next_try_at': False})
             self._note_and_alert(self.env._("Fetching the pay statements failed"), error)
             return False
-        delay = payroll.retry_delay(attempts, self._param('payroll_retry_base_seconds'),
-                                    self._param('payroll_retry_max_seconds'))
-        next_try = fields.Datetime.now() + timedelta(seconds=delay)
+        next_try = self._job_retry_at(attempts)
         self.write({'last_error': error, 'fetch_attempts': attempts, 'next_try_at': next_try})
         self._trigger_processing(next_try)
         return False

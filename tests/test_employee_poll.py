@@ -10,7 +10,7 @@ from odoo.tools import mute_logger
 from .common_employees import EmployeeSyncCase
 
 TRANSPORT = 'odoo.addons.paylocity_connector.paylocity.transport'
-SYNC = 'odoo.addons.paylocity_connector.models.paylocity_connection_sync'
+SYNC = 'odoo.addons.paylocity_connector.models.paylocity_cron_mixin'
 SEEDED = ['1001', '1002', '1003', '1004', '1005']   # the CEO and the four department managers (hires follow)
 
 

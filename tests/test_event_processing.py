@@ -12,7 +12,7 @@ from odoo.tools import mute_logger
 from ..paylocity.errors import RateLimited
 from .common_events import EventSetupMixin, employee_change_body, new_hire_body, payroll_body, time_off_body
 
-QUIET = mute_logger('odoo.addons.paylocity_connector.models.paylocity_event')
+QUIET = mute_logger('odoo.addons.paylocity_connector.models.paylocity_job_mixin')
 
 
 @tagged('post_install', '-at_install')
@@ -221,11 +221,10 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         calls = self.record_calls('new_hire')
         started, waiting = self.store(new_hire_body('E209')), self.store(new_hire_body('E210'))
         Event = self.env['paylocity.event']
-        claimed = Event._claim_batch(10)
-        self.assertEqual(claimed, started | waiting)
-        # The worker died: one event had an attempt running, the other was still waiting in its batch.
-        self.env['paylocity.event.attempt'].create({'event_id': started.id, 'outcome': 'running'})
-        started.write({'attempt_count': 1})
+        # The worker died: one event had its attempt running (a claim starts an attempt), the other was still
+        # waiting to be claimed.
+        claimed = Event._claim_due(1)
+        self.assertEqual(claimed, started)
         long_ago = fields.Datetime.now() - timedelta(hours=2)
         claimed.write({'claimed_at': long_ago})
         self.process()
@@ -241,8 +240,8 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
     def test_claimed_events_are_not_claimed_twice(self):
         self.store(new_hire_body('E211'))
         Event = self.env['paylocity.event']
-        self.assertEqual(len(Event._claim_batch(10)), 1)
-        self.assertFalse(Event._claim_batch(10))
+        self.assertEqual(len(Event._claim_due(10)), 1)
+        self.assertFalse(Event._claim_due(10))
 
     # === RETENTION === #
     def test_old_payloads_are_erased_and_metadata_kept(self):

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 """Failure paths: Paylocity failing mid-fetch, a worker stopping mid-fetch, bad credentials, a crash while the
 entry is made. Nothing is fetched twice, no partial entry exists, and the run says what happened."""
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -87,8 +88,11 @@ class TestPayrollFailures(PayrollCase):
         self.assertEqual(run.state, 'new')
         self.assertGreater(run.next_try_at, self.now(), "claimed under a lease")
 
-        # The lease ends; the next cron run takes over and asks only the employees not answered yet.
+        # The lease ends: the next cron run takes the run back (the interrupted attempt counts) and, once it is
+        # due again, asks only the employees not answered yet.
         self.sandbox.reset_calls()
+        run.sudo().claimed_at = self.now() - timedelta(hours=1)
+        self.process_runs()
         run.sudo().next_try_at = self.now()
         self.process_runs()
         asked_again = {c.path.split('/employees/')[1].split('/')[0] for c in self.summary_calls()}

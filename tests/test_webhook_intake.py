@@ -133,11 +133,11 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         pending = self.events().filtered(lambda e: e.state == 'received')
         self.assertEqual(self.events().filtered(lambda e: e.state == 'duplicate').duplicate_of_id, pending)
         # Once the refresh has started, a new change is not merged: the refresh may already have read Paylocity.
-        claimed = self.env['paylocity.event']._claim_batch(10)
+        claimed = self.env['paylocity.event']._claim_due(10)
         self.assertEqual(claimed, pending)
         self.assertEqual(self.post(employee_change_body('E7')).json(), {'status': 'received'})
         for event in claimed:
-            event._process_claimed()
+            event._run_claimed()
         self.process()
         self.assertEqual(len(calls), 2)
         self.assertEqual(calls[0], pending.id)
