@@ -22,3 +22,4 @@ from . import test_employee_companies
 from . import test_reference_data
 from . import test_overview
 from . import test_tours
+from . import test_job_queue
