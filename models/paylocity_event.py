@@ -12,12 +12,11 @@ Life of an event::
 
 Handlers: an event of type ``T`` is processed by ``_handle_T(self)`` on ``paylocity.event`` (added by other
 features with ``_inherit``). It runs as superuser in the event's company, isolated by the queue
-(``paylocity.job.mixin``: a failure undoes its work only), must be idempotent (replays and retries call it again)
-and must not commit. It returns ``None`` or a dict of values to write on the
-event (links such as ``employee_id``, ``move_id``, and ``result_message``); it raises to fail.
+(``paylocity.job.mixin``: a failure undoes its work only), must be idempotent (replays and retries call it
+again) and must not commit. It returns ``None`` or a dict of values to write on the event (links such as
+``employee_id``, ``move_id``, and ``result_message``); it raises to fail.
 """
 import json
-import logging
 from datetime import timedelta
 
 import psycopg2.errors
@@ -28,8 +27,6 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, EVENT_TYPES
-
-_logger = logging.getLogger(__name__)
 
 ADMIN = 'paylocity_connector.group_paylocity_admin'
 
@@ -344,13 +341,12 @@ class PaylocityEvent(models.Model):
                 dict(attempt, finished_at=now, outcome='unsupported', message=message))
             self._set_state('unsupported', {'claim_token': False, 'next_try_at': False, 'replay_requested': False,
                                             'result_message': message, 'attempt_count': self.attempt_count - 1})
-            return False
+            return
         self.env['paylocity.event.attempt'].sudo().create(attempt)
         values = {'replay_requested': False}
         if self.event_type in MERGE_TYPES:
             values['dedup_slot'] = False   # the refresh starts: a change arriving from now on is an event of its own
         self._set_state('processing', values)
-        return True
 
     def _process_one(self):
         """Run the handler in the event's company; its values and ``done`` are written together."""

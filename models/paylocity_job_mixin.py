@@ -190,8 +190,8 @@ class PaylocityJobMixin(models.AbstractModel):
         """Claim up to ``limit`` due items under a fresh token (each claim is an attempt) and commit.
 
         ``FOR NO KEY UPDATE SKIP LOCKED`` in a READ COMMITTED transaction: two claimers never take the same row
-        and never fail on one the other has just claimed. Returns the items still to process (``_job_begin`` may
-        settle one without processing)."""
+        and never fail on one the other has just claimed. Returns the claimed items (one that ``_job_begin``
+        settled without processing has no claim left)."""
         cr = self.env.cr
         if self._can_commit():
             cr.commit()
@@ -211,7 +211,8 @@ class PaylocityJobMixin(models.AbstractModel):
         for item in items:
             item.write({'claim_token': uuid.uuid4().hex, 'claimed_at': now, 'next_try_at': lease_end,
                         'attempt_count': item.attempt_count + 1})
-        items = items.filtered(lambda item: item._job_begin() is not False)
+        for item in items:
+            item._job_begin()
         self._commit_step()
         return items
 
@@ -334,8 +335,7 @@ class PaylocityJobMixin(models.AbstractModel):
 
     def _job_begin(self):
         """In the claim's transaction, committed before processing starts: what must be on record even if the
-        worker dies. Return False when the item was settled here without processing (release its claim)."""
-        return True
+        worker dies. An item settled here without processing releases its claim (``claim_token`` False)."""
 
     def _job_attempt_ended(self, outcome, message, duration_ms):
         """An attempt ended: ``done``, ``retrying``, ``failed`` or ``abandoned`` (its worker stopped)."""

@@ -12,7 +12,7 @@ from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common_events import EventSetupMixin, new_hire_body, payroll_body
+from .common_events import EventSetupMixin, new_hire_body, payroll_body, time_off_body
 
 QUIET = mute_logger('odoo.addons.paylocity_connector.models.paylocity_job_mixin',
                     'odoo.addons.paylocity_connector.models.paylocity_cron_mixin')
@@ -86,6 +86,16 @@ class TestJobQueue(EventSetupMixin, TransactionCase):
         self.assertEqual(sorted(broken.attempt_ids.mapped('outcome')), ['failed', 'retrying'])
         self.env['paylocity.event']._cron_process_events()
         self.assertEqual(broken.attempt_count, 2, "failed means failed")
+
+    def test_an_event_waiting_for_a_handler_does_not_end_the_run(self):
+        self.patch_handler('time_off_approval', None)
+        calls = self.record_calls('new_hire')
+        waiting = self.store(time_off_body('J102'))
+        handled = self.store(new_hire_body('J103'))
+        self.assertEqual(self.env['paylocity.event']._cron_process_events(), 2)
+        self.assertRecordValues(waiting | handled, [{'state': 'unsupported', 'attempt_count': 0, 'claim_token': False},
+                                                    {'state': 'done', 'attempt_count': 1, 'claim_token': False}])
+        self.assertEqual(calls, [handled.id])
 
     # === PAY RUNS === #
     def test_an_unexpected_exception_in_a_pay_run_is_retried_then_fails_with_an_activity(self):
