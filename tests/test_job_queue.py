@@ -12,6 +12,7 @@ from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from ..models.paylocity_pay_run import RunBusy
 from .common_events import EventSetupMixin, new_hire_body, payroll_body, time_off_body
 
 QUIET = mute_logger('odoo.addons.paylocity_connector.models.paylocity_job_mixin',
@@ -133,6 +134,19 @@ class TestJobQueue(EventSetupMixin, TransactionCase):
         # Queued again by the accountant: a fresh count.
         broken.with_user(self.admin_user).action_retry()
         self.assertRecordValues(broken, [{'state': 'new', 'attempt_count': 0}])
+
+    def test_a_busy_run_is_left_to_its_owner_without_spending_an_attempt(self):
+        run = self.make_runs(1)
+
+        def busy(run):
+            run.write({'hold_reason': 'half-done work'})
+            raise RunBusy("held by another job")
+        self.patch_method('paylocity.pay.run', '_process_one', busy)
+        with QUIET:
+            self.assertEqual(self.env['paylocity.pay.run']._cron_process_pay_runs(), 1)
+        self.assertRecordValues(run, [{'state': 'new', 'attempt_count': 0, 'claim_token': False,
+                                       'hold_reason': False, 'last_error': False}])
+        self.assertGreater(run.next_try_at, now(), "taken again a little later")
 
     def test_an_expired_lease_is_reclaimed_and_counted(self):
         run = self.make_runs(1)
