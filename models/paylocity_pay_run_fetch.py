@@ -111,8 +111,8 @@ class PaylocityPayRun(models.Model):
                     'hours': float(d.hours) if d.hours is not None else 0.0,
                     'rate': float(d.rate) if d.rate is not None else 0.0,
                 })
-            row.write({
-                'fetch_state': 'paid', 'error': False, 'attempts': row.attempts + 1, 'fetched_at': now,
+            row._set_state('paid', {
+                'error': False, 'attempts': row.attempts + 1, 'fetched_at': now,
                 'gross_pay': sum((s.gross_pay or 0 for s in run_statements.summaries), 0),
                 'net_pay': sum((s.net_pay or 0 for s in run_statements.summaries), 0),
             })
@@ -123,10 +123,10 @@ class PaylocityPayRun(models.Model):
         not_paid = self.env['paylocity.pay.run.employee'].sudo().browse(
             [rows_by_employee[employee].id for employee in outcome.not_paid])
         for row in not_paid:
-            row.write({'fetch_state': 'not_paid', 'error': False, 'attempts': row.attempts + 1, 'fetched_at': now})
+            row._set_state('not_paid', {'error': False, 'attempts': row.attempts + 1, 'fetched_at': now})
         for employee, exc in outcome.failed:
             row = rows_by_employee[employee]
-            row.write({'fetch_state': 'error', 'error': payroll.error_text(exc, 200), 'attempts': row.attempts + 1})
+            row._set_state('error', {'error': payroll.error_text(exc, 200), 'attempts': row.attempts + 1})
 
     def _update_fetch_counts(self):
         self.env.flush_all()

@@ -17,7 +17,11 @@ DET_HELP = "E earning, D deduction, T tax."
 class PaylocityPayRunEmployee(models.Model):
     """One employee asked for a pay run's statements, and what Paylocity answered (resume point of the fetch)."""
     _name = 'paylocity.pay.run.employee'
+    _inherit = ['paylocity.state.mixin']
     _description = 'Paylocity pay run: employee fetched'
+    _state_field = 'fetch_state'
+    # An answer is final (asking again means discarding the rows: Fetch again); an error is asked again.
+    _state_transitions = {'pending': ('paid', 'not_paid', 'error'), 'error': ('paid', 'not_paid', 'error')}
     _order = 'run_id, id'
     _rec_name = 'paylocity_employee_id'
 

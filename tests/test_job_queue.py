@@ -200,6 +200,12 @@ class TestJobQueue(EventSetupMixin, TransactionCase):
         # Staying in a state writes the other values.
         run._set_state('cancelled', {'hold_reason': 'kept'})
         self.assertEqual(run.hold_reason, 'kept')
+        # The employees a run asks declare theirs too: an answer is final.
+        row = self.env['paylocity.pay.run.employee'].create({'run_id': run.id, 'paylocity_employee_id': 'J104'})
+        row._set_state('paid')
+        with self.assertRaises(UserError) as caught:
+            row._set_state('error')
+        self.assertIn('from Paid to Error', str(caught.exception))
 
     # === CONNECTION CRONS === #
     CRONS = [
