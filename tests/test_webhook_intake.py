@@ -11,7 +11,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
 
 from .common_events import (
-    WEBHOOK_PASSWORD, EventSetupMixin, basic_auth, employee_change_body, new_hire_body, payroll_body,
+    WEBHOOK_PASSWORD, EventSetupMixin, basic_auth, employee_change_body, new_hire_body, payroll_body, time_off_body,
 )
 
 QUIET = mute_logger('odoo.addons.paylocity_connector.controllers.webhook')
@@ -254,6 +254,16 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
             with QUIET:
                 response = self.post(data=raw)
             self.assert_rejected(response, 400, 'nested more than 32 levels')
+
+    def test_bodies_json_allows_but_paylocity_never_sends_are_400(self):
+        """A lone surrogate escape used to fail while hashed (a 500); NaN and 1e400 were stored in the summary."""
+        base = json.dumps(time_off_body('E8')).encode()[:-1]
+        for extra, reason in ((b', "note": "\\ud800"}', 'not valid Unicode'),
+                              (b', "employeeFirstName": "\\udfff"}', 'not valid Unicode'),
+                              (b', "hoursPerDay": NaN}', 'NaN'), (b', "hoursPerDay": 1e400}', 'not finite')):
+            with QUIET:
+                response = self.post(data=base + extra)
+            self.assert_rejected(response, 400, reason)
 
     def test_body_for_another_company_is_403(self):
         with QUIET:
