@@ -32,6 +32,7 @@
         'views/paylocity_pay_run_views.xml',
         'views/paylocity_gl_rule_views.xml',
         'wizards/paylocity_pay_run_repost_views.xml',
+        'views/paylocity_verification_views.xml',
     ],
     'demo': [
         'data/paylocity_demo.xml',

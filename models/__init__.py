@@ -25,4 +25,8 @@ from . import paylocity_connection_payroll
 from . import paylocity_connection_overview
 from . import paylocity_event_payroll
 from . import account_move
+from . import account_move_correction
+from . import paylocity_pay_run_lock_dates
+from . import paylocity_pay_run_verification
+from . import paylocity_connection_verification
 from . import res_config_settings

@@ -250,7 +250,9 @@ class PaylocityConnection(models.Model):
         PayRun = self.env['paylocity.pay.run']
         employees = payroll.employees_to_fetch(PayRun._fetch_candidates(self), today,
                                                max(self.payroll_lookback_days, 0) + self.payroll_poll_days)
-        items = [(employee, year) for employee in employees for year in payroll.poll_years(since, until)]
+        watched = self._pay_runs_to_verify()   # posted runs compared with these same reads
+        employees, years = self._verification_reads(watched, employees, payroll.poll_years(since, until))
+        items = [(employee, year) for employee in employees for year in years]
         found = set()
         client = self._payroll_client()
         try:
@@ -268,6 +270,7 @@ class PaylocityConnection(models.Model):
         for check_date, run_number in sorted(found - known):
             events |= self._record_polled_run(check_date, run_number)
         self.sudo().write({'payroll_poll_last_at': fields.Datetime.now()})
+        self._verify_pay_runs(watched, results)
         if errors and not found:
             raise errors[0]
         if errors:

@@ -29,19 +29,23 @@ class PaylocityPayRun(models.Model):
         """, self.id))
         employees = {row_id: (employee, cost_center, [], []) for row_id, employee, cost_center in cr.fetchall()}
         cr.execute(SQL("""
-            SELECT run_employee_id, check_date, process, transaction_number, gross_pay::text, net_pay::text, end_date
-              FROM paylocity_pay_run_statement WHERE run_id = %s ORDER BY id
+            SELECT run_employee_id, check_date, process, transaction_number, gross_pay::text, net_pay::text, end_date,
+                   begin_date, net_check::text, direct_deposit_amount::text, check_number
+              FROM paylocity_pay_run_statement WHERE run_id = %s AND active ORDER BY id
         """, self.id))
-        for row_id, check_date, process, number, gross, net, end_date in cr.fetchall():
-            employees[row_id][2].append(payroll.StoredSummary(check_date, process, number, _decimal(gross),
-                                                              _decimal(net), end_date))
+        for row_id, check_date, process, number, gross, net, end_date, begin, check, deposit, check_number \
+                in cr.fetchall():
+            employees[row_id][2].append(payroll.StoredSummary(
+                check_date, process, number, _decimal(gross), _decimal(net), end_date, begin, _decimal(check),
+                _decimal(deposit), check_number or None))
         cr.execute(SQL("""
-            SELECT run_employee_id, check_date, transaction_number, det, det_code, amount::text, det_type
-              FROM paylocity_pay_run_line WHERE run_id = %s ORDER BY id
+            SELECT run_employee_id, check_date, transaction_number, det, det_code, amount::text, transaction_type,
+                   det_type
+              FROM paylocity_pay_run_line WHERE run_id = %s AND active ORDER BY id
         """, self.id))
-        for row_id, check_date, number, det, code, amount, det_type in cr.fetchall():
+        for row_id, check_date, number, det, code, amount, kind, det_type in cr.fetchall():
             employees[row_id][3].append(payroll.StoredDetail(check_date, number, det, code, _decimal(amount),
-                                                             det_type=det_type or None))
+                                                             kind or None, det_type or None))
         return [EmployeePay(employee, cost_center or None, summaries, details)
                 for employee, cost_center, summaries, details in employees.values()]
 
@@ -169,6 +173,7 @@ class PaylocityPayRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 move = self.env['account.move'].sudo().with_company(self.company_id).create(move_vals)
+                post = self._place_in_open_period(move, post)
                 if post:
                     move.action_post()
         except psycopg2.errors.UniqueViolation:

@@ -1,0 +1,246 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""Posted pay runs stay in agreement with Paylocity: what the sandbox changes after posting (a void, a manual check)
+becomes one correcting entry equal to the change, computed here from the sandbox's own statements; nothing changed
+costs no extra call; draft corrections wait for the accountant; locked periods move entries to the first open day."""
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from types import SimpleNamespace
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tests.common import release_test_lock
+
+from .payroll_common import PayrollCase
+
+
+@tagged('post_install', '-at_install')
+class TestPayrollVerification(PayrollCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.next_offset = 0
+
+    # === HELPERS === #
+    def new_posted_run(self, **connection_values):
+        """A regular run added to the sandbox on a check date of its own, announced, fetched and posted."""
+        type(self).next_offset += 7
+        check_date = self.history_date + datetime.timedelta(days=self.next_offset)
+        self.connection.write(dict({'payroll_posting': 'post'}, **connection_values))
+        process_id = self.sandbox.run_payroll('C1001', check_date.isoformat())
+        self.deliver_payroll(process_id)
+        self.process_all()
+        sandbox_run = self.data().run(process_id)
+        run = self.run_of(sandbox_run)
+        self.assertEqual(run.state, 'posted', run.hold_reason or run.last_error)
+        return sandbox_run, run
+
+    def verify(self, sandbox_run):
+        with release_test_lock():
+            self.connection._poll_pay_runs(today=sandbox_run.check_date)
+        self.env.invalidate_all()
+
+    def statements_of(self, sandbox_run, *numbers):
+        return SimpleNamespace(statements=[s for s in sandbox_run.statements if s.transaction_number in numbers])
+
+    def corrections(self, run):
+        return self.moves_of(run).filtered('paylocity_fingerprint')
+
+    def balances_of(self, moves):
+        total = defaultdict(Decimal)
+        for move in moves:
+            for key, value in self.posted_balances(move).items():
+                total[key] += value
+        return {key: value for key, value in total.items() if value}
+
+    def payruns_view(self, process_id):
+        """The run's totals as the sandbox's own control route reports them."""
+        import json
+        import urllib.request
+        with urllib.request.urlopen('%s/_sandbox/companies/C1001/payruns' % self.sandbox.base_url) as answer:
+            runs = json.load(answer, parse_float=Decimal)
+        return next(run for run in runs if run['processId'] == process_id)
+
+    # === TESTS === #
+    def test_a_voided_check_gives_one_correction_equal_to_minus_its_lines(self):
+        sandbox_run, run = self.new_posted_run(payroll_correction_posting='post')
+        original = run.move_id
+        voided = sandbox_run.statements[2]
+        check_lines = self.expected(self.statements_of(sandbox_run, voided.transaction_number))
+
+        void_number = self.sandbox.void_check('C1001', sandbox_run.process_id, voided.employee_id)
+        self.verify(sandbox_run)
+
+        correction = self.corrections(run)
+        self.assertEqual(len(correction), 1)
+        self.assertEqual(correction.state, 'posted')
+        self.assertEqual(correction.paylocity_pay_run_id, run)
+        self.assertEqual(correction.paylocity_entry_kind, 'correction')
+        self.assertEqual(self.posted_balances(correction), {key: -value for key, value in check_lines.items()})
+        self.assertEqual(self.posted_balances(correction),
+                         self.expected(self.statements_of(sandbox_run, void_number)))
+        self.assertIn(str(void_number), correction.paylocity_reason)
+        self.assertIn(voided.employee_id, correction.paylocity_reason)
+        self.assertIn('void', correction.paylocity_reason)
+        self.assertEqual(original.state, 'posted', "the original entry is never edited")
+        self.assertEqual(self.posted_balances(original), self.expected(self.statements_of(
+            sandbox_run, *[s.transaction_number for s in sandbox_run.statements if s.transaction_number != void_number])))
+
+        # The run's entries now add up to the sandbox's current run, per account and analytic, and in total.
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+        view = self.payruns_view(sandbox_run.process_id)
+        self.assertEqual(Decimal(str(run.posted_gross)).quantize(Decimal('0.01')), Decimal(view['grossPay']))
+        self.assertEqual(Decimal(str(run.posted_net)).quantize(Decimal('0.01')), Decimal(view['netPay']))
+        self.assertEqual(Decimal(str(run.paylocity_net)).quantize(Decimal('0.01')), Decimal(view['netPay']))
+        self.assertEqual(run.agreement, 'agreed')
+        self.assertIn('In agreement with Paylocity as of', run.agreement_label)
+        # The void is stored as the run's statement now, and traces to the entry that booked it.
+        stored = run.statement_ids.filtered(lambda s: s.transaction_number == void_number)
+        self.assertEqual(stored.correction_move_id, correction)
+        self.assertEqual(stored.transaction_type, 'Void')
+
+    def test_a_manual_check_added_to_a_posted_run_gives_its_correction(self):
+        sandbox_run, run = self.new_posted_run(payroll_correction_posting='post')
+        employee = sandbox_run.statements[0].employee_id
+        number = self.sandbox.manual_check('C1001', sandbox_run.process_id, employee, '812.40')
+        self.verify(sandbox_run)
+        correction = self.corrections(run)
+        self.assertEqual(len(correction), 1)
+        self.assertEqual(self.posted_balances(correction), self.expected(self.statements_of(sandbox_run, number)))
+        self.assertIn('manual check %s added' % number, correction.paylocity_reason)
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+
+    def test_nothing_changed_makes_no_entry_costs_no_call_and_moves_the_agreement_time(self):
+        sandbox_run, run = self.new_posted_run()
+        # Today's discovery alone (verification off) ...
+        self.connection.payroll_verify_days = 0
+        self.sandbox.reset_calls()
+        self.verify(sandbox_run)
+        discovery_calls = len(self.statement_calls())
+        self.assertFalse(run.verified_at)
+        # ... and with verification of the posted run.
+        self.connection.payroll_verify_days = 35
+        run.sudo().verified_at = '2020-01-01 00:00:00'
+        self.sandbox.reset_calls()
+        self.verify(sandbox_run)
+        with_verification = len(self.statement_calls())
+        self.assertGreater(discovery_calls, 0)
+        self.assertLessEqual(with_verification, discovery_calls * 1.05)
+        self.assertFalse([c for c in self.statement_calls() if '/details' in c.path],
+                         "nothing changed: no detail is read again")
+        self.assertEqual(self.moves_of(run), run.move_id)
+        self.assertGreater(run.verified_at, datetime.datetime(2020, 1, 2))
+        self.assertEqual(run.agreement, 'agreed')
+
+    def test_the_same_change_seen_by_two_rounds_makes_one_correction(self):
+        sandbox_run, run = self.new_posted_run(payroll_correction_posting='post')
+        self.sandbox.void_check('C1001', sandbox_run.process_id, sandbox_run.statements[1].employee_id)
+        self.verify(sandbox_run)
+        self.verify(sandbox_run)
+        self.assertEqual(len(self.corrections(run)), 1)
+        # A round that booked the difference but stopped before storing the statements (undone by hand here) finds
+        # the same difference again: it only catches up, no second entry.
+        correction = self.corrections(run)
+        Statement = self.env['paylocity.pay.run.statement'].with_context(active_test=False)
+        Line = self.env['paylocity.pay.run.line'].with_context(active_test=False)
+        for model in (Statement, Line):
+            model.search([('correction_move_id', '=', correction.id)]).unlink()
+            model.search([('superseded_by_move_id', '=', correction.id)]).write({'active': True})
+        self.verify(sandbox_run)
+        self.assertEqual(self.corrections(run), correction)
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+
+    def test_draft_corrections_post_nothing_until_the_accountant_posts_them(self):
+        sandbox_run, run = self.new_posted_run()
+        self.assertEqual(self.connection.payroll_correction_posting, 'draft', "draft is the default")
+        before = self.balances_of(self.moves_of(run).filtered(lambda m: m.state == 'posted'))
+        posted_net = run.posted_net
+        self.sandbox.void_check('C1001', sandbox_run.process_id, sandbox_run.statements[0].employee_id)
+        self.verify(sandbox_run)
+        correction = self.corrections(run)
+        self.assertEqual((len(correction), correction.state), (1, 'draft'))
+        self.assertEqual(self.balances_of(self.moves_of(run).filtered(lambda m: m.state == 'posted')), before)
+        self.assertEqual(run.posted_net, posted_net)
+        self.assertEqual(run.agreement, 'differs')
+        self.assertIn(correction.display_name, run.agreement_label)
+        self.assertIn(run, self.env['paylocity.pay.run'].search([('agreement', '=', 'differs')]))
+        self.assertTrue(run.activity_ids.filtered(lambda a: a.summary == 'Review the Paylocity correction'))
+        # Another round does not add a second draft.
+        self.verify(sandbox_run)
+        self.assertEqual(self.corrections(run), correction)
+
+        correction.action_post()
+        self.env.invalidate_all()
+        self.assertEqual(run.agreement, 'agreed')
+        self.assertNotIn(run, self.env['paylocity.pay.run'].search([('agreement', '=', 'differs')]))
+        self.assertFalse(run.activity_ids.filtered(lambda a: a.summary == 'Review the Paylocity correction'))
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+
+    def test_a_deleted_draft_correction_opens_the_difference_again(self):
+        sandbox_run, run = self.new_posted_run()
+        self.sandbox.void_check('C1001', sandbox_run.process_id, sandbox_run.statements[0].employee_id)
+        self.verify(sandbox_run)
+        self.corrections(run).unlink()
+        self.verify(sandbox_run)
+        correction = self.corrections(run)
+        self.assertEqual(len(correction), 1)
+        correction.action_post()
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+
+    def test_a_check_date_in_a_locked_period_is_posted_on_the_first_open_day_and_says_so(self):
+        type(self).next_offset += 7
+        check_date = self.history_date + datetime.timedelta(days=self.next_offset)
+        self.company_a.sudo().fiscalyear_lock_date = check_date
+        try:
+            self.connection.write({'payroll_posting': 'post', 'payroll_correction_posting': 'post'})
+            process_id = self.sandbox.run_payroll('C1001', check_date.isoformat())
+            self.deliver_payroll(process_id)
+            self.process_all()
+            sandbox_run = self.data().run(process_id)
+            run = self.run_of(sandbox_run)
+            move = run.move_id
+            self.assertEqual((run.state, move.state), ('posted', 'posted'), run.last_error)
+            first_open = check_date + datetime.timedelta(days=1)
+            self.assertGreaterEqual(move.date, first_open)
+            self.assertEqual((move.date.year, move.date.month), (first_open.year, first_open.month))
+            self.assertEqual(move.paylocity_moved_from, check_date)
+            self.assertIn('first open day', ' '.join(run.message_ids.mapped('body')))
+            self.assertEqual(self.posted_balances(move), self.expected(sandbox_run))
+
+            # A correction of that run goes to an open day too.
+            self.sandbox.void_check('C1001', process_id, sandbox_run.statements[0].employee_id)
+            self.verify(sandbox_run)
+            correction = self.corrections(run)
+            self.assertEqual((len(correction), correction.state), (1, 'posted'))
+            self.assertGreater(correction.date, check_date)
+            self.assertEqual(correction.paylocity_moved_from, check_date)
+        finally:
+            self.company_a.sudo().fiscalyear_lock_date = False
+
+    def test_waiting_for_the_accountant_in_a_locked_period(self):
+        type(self).next_offset += 7
+        check_date = self.history_date + datetime.timedelta(days=self.next_offset)
+        self.company_a.sudo().fiscalyear_lock_date = check_date
+        try:
+            self.connection.write({'payroll_posting': 'post', 'payroll_locked_period': 'wait'})
+            process_id = self.sandbox.run_payroll('C1001', check_date.isoformat())
+            self.deliver_payroll(process_id)
+            self.process_all()
+            run = self.run_of(self.data().run(process_id))
+            self.assertEqual((run.state, run.move_id.state, run.move_id.date), ('posted', 'draft', check_date))
+            self.assertTrue(run.activity_ids.filtered(lambda a: a.summary == 'Entry date in a locked period'))
+            # Processing again never loops or errs.
+            run.sudo().next_try_at = self.now()
+            self.process_runs()
+            self.assertEqual(self.moves_of(run), run.move_id)
+            run.move_id.action_post()
+            self.assertGreater(run.move_id.date, check_date)
+            self.assertEqual(run.move_id.paylocity_moved_from, check_date)
+        finally:
+            self.company_a.sudo().fiscalyear_lock_date = False
+
+    def test_checking_posted_runs_needs_accounting_rights(self):
+        with self.assertRaises(AccessError):
+            self.connection.with_user(self.pl_user).action_verify_pay_runs()
+
