@@ -33,6 +33,7 @@
         'views/paylocity_gl_rule_views.xml',
         'wizards/paylocity_pay_run_repost_views.xml',
         'views/paylocity_verification_views.xml',
+        'views/paylocity_reconciliation_views.xml',
     ],
     'demo': [
         'data/paylocity_demo.xml',

@@ -29,4 +29,5 @@ from . import account_move_correction
 from . import paylocity_pay_run_lock_dates
 from . import paylocity_pay_run_verification
 from . import paylocity_connection_verification
+from . import paylocity_reconciliation
 from . import res_config_settings

@@ -244,3 +244,54 @@ class TestPayrollVerification(PayrollCase):
         with self.assertRaises(AccessError):
             self.connection.with_user(self.pl_user).action_verify_pay_runs()
 
+    def test_the_monthly_reconciliation_shows_paylocity_beside_the_books(self):
+        sandbox_run, run = self.new_posted_run()
+        month = sandbox_run.check_date.replace(day=1)
+        Reconciliation = self.env['paylocity.reconciliation']
+
+        def row():
+            self.env.flush_all()
+            self.env.invalidate_all()
+            found = Reconciliation.search([('connection_id', '=', self.connection.id), ('month', '=', month)])
+            self.assertEqual(len(found), 1)
+            return found
+
+        view = self.payruns_view(sandbox_run.process_id)
+        self.assertTrue(row().in_agreement)
+        self.assertEqual(Decimal(str(row().net_pay_balance)).quantize(Decimal('0.01')), view['netPay'])
+
+        voided = sandbox_run.statements[3]
+        self.sandbox.void_check('C1001', sandbox_run.process_id, voided.employee_id)
+        self.verify(sandbox_run)
+        # The correction waits in draft: Paylocity's side moved, the books did not.
+        current = self.payruns_view(sandbox_run.process_id)
+        self.assertFalse(row().in_agreement)
+        self.assertEqual(Decimal(str(row().paylocity_net)).quantize(Decimal('0.01')), current['netPay'])
+        self.assertEqual(Decimal(str(row().net_pay_balance_difference)).quantize(Decimal('0.01')), -voided.net)
+        self.assertEqual(Decimal(str(row().gross_difference)).quantize(Decimal('0.01')), -voided.gross)
+
+        self.corrections(run).action_post()
+        self.env.invalidate_all()
+        self.assertTrue(row().in_agreement)
+        self.assertEqual(Decimal(str(row().posted_gross)).quantize(Decimal('0.01')), current['grossPay'])
+        self.assertEqual(Decimal(str(row().posted_employee_taxes)).quantize(Decimal('0.01')), current['employeeTaxes'])
+        self.assertEqual(Decimal(str(row().posted_deductions)).quantize(Decimal('0.01')), current['deductions'])
+        self.assertEqual(Decimal(str(row().net_pay_balance)).quantize(Decimal('0.01')), current['netPay'])
+        # Balances per account are exactly the sandbox's current run.
+        accounts = self.env['paylocity.reconciliation.account'].search(
+            [('connection_id', '=', self.connection.id), ('month', '=', month)])
+        expected = defaultdict(Decimal)
+        for (account, _analytic), value in self.expected(sandbox_run).items():
+            expected[account] += value
+        self.assertEqual({a.account_id.id: Decimal(str(a.balance)).quantize(Decimal('0.01')) for a in accounts
+                          if a.balance}, {k: v for k, v in expected.items() if v})
+
+        # A posted reversal of the correction undoes it in the reconciliation.
+        self.corrections(run)._reverse_moves(cancel=True)
+        self.assertFalse(row().in_agreement)
+
+    def test_reconciliation_amounts_are_for_accountants_only(self):
+        with self.assertRaises(AccessError):
+            self.env['paylocity.reconciliation'].with_user(self.pl_user).search([])
+        with self.assertRaises(AccessError):
+            self.env['paylocity.reconciliation.account'].with_user(self.admin_user).search([])
