@@ -20,8 +20,10 @@ class PaylocityPayRunEmployee(models.Model):
     _inherit = ['paylocity.state.mixin']
     _description = 'Paylocity pay run: employee fetched'
     _state_field = 'fetch_state'
-    # An answer is final (asking again means discarding the rows: Fetch again); an error is asked again.
-    _state_transitions = {'pending': ('paid', 'not_paid', 'error'), 'error': ('paid', 'not_paid', 'error')}
+    # An answer is final (asking again means discarding the rows: Fetch again); an error is asked again. Only
+    # verification of a posted run turns "not paid" into "paid": Paylocity added a statement (a manual check).
+    _state_transitions = {'pending': ('paid', 'not_paid', 'error'), 'error': ('paid', 'not_paid', 'error'),
+                          'not_paid': ('paid',)}
     _order = 'run_id, id'
     _rec_name = 'paylocity_employee_id'
 

@@ -159,7 +159,7 @@ class PaylocityPayRun(models.Model):
         record agreement, or make the correction. Returns the correcting entry made, if any."""
         self.ensure_one()
         run = self.sudo().with_company(self.company_id)
-        if not run._try_lock():
+        if not run._job_lock():
             _logger.info("Paylocity pay run %s is busy elsewhere; verified next time", run.id)
             return None
         args = {'run_id': run.run_number, 'check_date': run.check_date}
@@ -209,7 +209,8 @@ class PaylocityPayRun(models.Model):
     def _cost_centers_now(self, summaries_now):
         """Cost centers (at the mappings' level) of employees the run did not pay when posted."""
         asked = set(self.employee_ids.filtered(lambda r: r.fetch_state == 'paid').mapped('paylocity_employee_id'))
-        new = [employee for employee in summaries_now if employee not in asked]
+        new = [employee for employee, rows in summaries_now.items() if employee not in asked and any(
+            s.process == self.run_number and s.check_date == self.check_date for s in rows)]
         if not new:
             return {}
         level = 'cost_center%s' % self.connection_id.analytic_level
@@ -331,8 +332,7 @@ class PaylocityPayRun(models.Model):
         """The run's row of ``employee``, made 'paid' (created for an employee the run did not ask)."""
         row = self.employee_ids.filtered(lambda r: r.paylocity_employee_id == employee)
         if row:
-            if row.fetch_state != 'paid':
-                row.write({'fetch_state': 'paid', 'error': False})
+            row._set_state('paid', {'error': False})
             return row
         binding = self.env['paylocity.employee'].sudo().with_context(active_test=False).search(
             [('connection_id', '=', self.connection_id.id), ('paylocity_employee_id', '=', employee)], limit=1)
