@@ -380,7 +380,9 @@ def correction(posted, current, build, *, run_id, check_date, comparison=None):
         changes = [c for c in comparison.changes if c.employee_id == employee_id]
         before = _built(build, posted.get(employee_id))
         after = _built(build, current.get(employee_id))
-        unmapped.extend(after[1])
+        # Both sides are built with today's rules: a code unmapped on either makes the delta unknowable (a void
+        # cancels its check's codes, so the current side alone can look mapped).
+        unmapped.extend(after[1] or before[1])
         warnings.extend(after[2])
         lines.extend(_delta(before[0], after[0], employee_id, changes))
     if unmapped:

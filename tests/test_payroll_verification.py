@@ -188,6 +188,25 @@ class TestPayrollVerification(PayrollCase):
         correction.action_post()
         self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
 
+    def test_a_change_needing_an_unmapped_code_opens_a_difference_and_is_corrected_once_mapped(self):
+        sandbox_run, run = self.new_posted_run(payroll_correction_posting='post')
+        self.setup['C1001']['rules'].filtered(lambda r: r.code_id.code == 'SUTA').unlink()
+        self.sandbox.void_check('C1001', sandbox_run.process_id, sandbox_run.statements[0].employee_id)
+        self.verify(sandbox_run)
+        self.assertFalse(self.corrections(run))
+        self.assertEqual(run.agreement, 'differs')
+        self.assertIn('SUTA', run.open_difference)
+        self.assertIn(run, self.env['paylocity.pay.run'].search([('agreement', '=', 'differs')]))
+        self.verify(sandbox_run)   # still unmapped: still nothing, no error
+        self.assertFalse(self.corrections(run))
+
+        self._make_rule(self.setup['C1001'], 'SUTA')
+        self.verify(sandbox_run)
+        self.assertEqual(len(self.corrections(run)), 1)
+        self.assertFalse(run.open_difference)
+        self.assertEqual(run.agreement, 'agreed')
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+
     def test_a_check_date_in_a_locked_period_is_posted_on_the_first_open_day_and_says_so(self):
         type(self).next_offset += 7
         check_date = self.history_date + datetime.timedelta(days=self.next_offset)

@@ -214,6 +214,17 @@ def test_an_unmapped_code_in_a_new_statement_makes_no_lines():
     assert fixed.lines == [] and [u.code for u in fixed.unmapped] == ["TIPS"] and not fixed.comparison.is_empty
 
 
+def test_a_void_of_a_check_whose_code_lost_its_mapping_makes_no_lines():
+    # The void cancels the check's SUTA, so the current side alone looks mapped; the posted side is not any more.
+    posted = posted_run()
+    now = posted_run()
+    now[0] = pay("1001", "100", statement(11, A), void_of(14, A))
+    rules = [rule for rule in RULES if rule.code != "SUTA"]
+    fixed = correction(posted, now, builder(rules=rules), **RUN)
+    assert fixed.lines == [] and [u.code for u in fixed.unmapped] == ["SUTA"] and not fixed.comparison.is_empty
+    assert correction(posted, now, builder(), **RUN).lines
+
+
 def test_bad_input_is_refused():
     with pytest.raises(ValueError):
         compare_run(posted_run() + posted_run()[:1], [], **RUN)
