@@ -125,6 +125,17 @@ class TestOverview(TransactionCase):
         self.assertEqual(webhooks.connection_id, self.connection)
         self.assertEqual(len(webhooks), 5)
 
+    def test_who_sees_the_connection_sees_its_figures(self):
+        """An accountant reads connections (for pay runs) but not events: the figures are counted for them
+        anyway, behind the connection they may read."""
+        accountant = new_test_user(self.env, login='ov_accountant',
+                                   groups='base.group_user,account.group_account_manager',
+                                   company_id=self.company_a.id, company_ids=[(6, 0, [self.company_a.id])])
+        with self.assertRaises(AccessError):
+            self.env['paylocity.event'].with_user(accountant).search([])
+        values = self.figures(self.connection.with_user(accountant))
+        self.assertEqual((values['event_failed_count'], values['run_needs_mapping_count']), (2, 2))
+
     def test_users_of_another_company_see_neither_connection_nor_figures(self):
         with self.assertRaises(AccessError):
             self.connection_b.with_user(self.user).read(['event_failed_count'])
