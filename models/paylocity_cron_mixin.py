@@ -71,4 +71,9 @@ class PaylocityCronMixin(models.AbstractModel):
             self.activity_schedule(
                 'mail.mail_activity_data_warning', summary=summary,
                 note=self.env._("Fix the cause shown in the connection's chatter; the job runs again on its own."),
-                user_id=(self.user_id or self.create_uid or self.env.ref('base.user_admin')).id)
+                user_id=self._responsible_user().id)
+
+    def _responsible_user(self):
+        """Who receives this connection's activities: its responsible, else its creator, else the administrator."""
+        self.ensure_one()
+        return self.user_id or self.create_uid or self.env.ref('base.user_admin')

@@ -20,7 +20,6 @@ import json
 from datetime import timedelta
 
 import psycopg2.errors
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -375,17 +374,11 @@ class PaylocityEvent(models.Model):
             raise ValueError("handler returned values it may not write: %s" % ', '.join(sorted(forbidden | unknown)))
         return result
 
-    def _job_alert_failure(self, error):
-        connection = self.connection_id.sudo()
-        self.message_post(body=Markup('<p>%s</p><p>%s</p>') % (
-            self.env._("Processing failed after %(count)s attempts; nothing more is tried until it is replayed.",
-                       count=self.attempt_count), error))
-        self.activity_schedule(
-            'mail.mail_activity_data_warning',
-            summary=self.env._("Paylocity event failed"),
-            note=self.env._("Fix the cause shown on the event, then press Replay."),
-            user_id=(connection.user_id or connection.create_uid or self.env.ref('base.user_admin')).id,
-        )
+    def _job_alert_texts(self):
+        return (self.env._("Processing failed after %(count)s attempts; nothing more is tried until it is replayed.",
+                           count=self.attempt_count),
+                self.env._("Paylocity event failed"),
+                self.env._("Fix the cause shown on the event, then press Replay."))
 
     # === REPLAY === #
     def action_replay(self):

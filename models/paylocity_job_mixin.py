@@ -310,17 +310,18 @@ class PaylocityJobMixin(models.AbstractModel):
         self._commit_step()
 
     def _job_alert_failure(self, error):
-        """Tell the connection's responsible that this item gave up (chatter note and warning activity)."""
-        connection = self.connection_id.sudo()
-        self.message_post(body=Markup('<p>%s</p><p>%s</p>') % (
-            self.env._("Processing failed after %(count)s attempts; nothing more is tried until it is queued again.",
-                       count=self.attempt_count), error), subtype_xmlid='mail.mt_note')
-        self.activity_schedule(
-            'mail.mail_activity_data_warning',
-            summary=self.env._("Paylocity processing failed"),
-            note=self.env._("Fix the cause shown on the record, then queue it again."),
-            user_id=(connection.user_id or connection.create_uid or self.env.ref('base.user_admin')).id,
-        )
+        """Tell the connection's responsible that this item gave up (chatter message and warning activity)."""
+        message, summary, note = self._job_alert_texts()
+        self.message_post(body=Markup('<p>%s</p><p>%s</p>') % (message, error))
+        self.activity_schedule('mail.mail_activity_data_warning', summary=summary, note=note,
+                               user_id=self.connection_id.sudo()._responsible_user().id)
+
+    def _job_alert_texts(self):
+        """(message, activity summary, activity note) of ``_job_alert_failure``."""
+        return (self.env._("Processing failed after %(count)s attempts; nothing more is tried until it is queued "
+                           "again.", count=self.attempt_count),
+                self.env._("Paylocity processing failed"),
+                self.env._("Fix the cause shown on the record, then queue it again."))
 
     # === HOOKS === #
     def _process_one(self):
