@@ -113,7 +113,7 @@ paylocity = {'weblink': 'C1001', 'nextgen': 'C2002'}
 for family in FAMILIES:
     pid = paylocity[family]
     connection = env['paylocity.connection'].create({
-        'name': 'Bench %%s' %% family, 'paylocity_company_id': pid, 'company_id': companies[family].id,
+        'name': 'Bench %%s' %% family, 'paylocity_company_code': pid, 'company_id': companies[family].id,
         'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
         'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
         'department_level': '2'}).with_context(

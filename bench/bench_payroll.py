@@ -60,7 +60,7 @@ acc = {key: A.create({'code': code, 'name': key, 'account_type': kind, 'company_
 irs = env['res.partner'].create({'name': 'IRS', 'company_id': company.id})
 plan = env['account.analytic.plan'].create({'name': 'Departments'})
 connection = env['paylocity.connection'].create({
-    'name': 'Bench payroll', 'paylocity_company_id': 'C1001', 'company_id': company.id,
+    'name': 'Bench payroll', 'paylocity_company_code': 'C1001', 'company_id': company.id,
     'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
     'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
     'sync_employees': False, 'analytic_level': '2', 'payroll_net_pay_account_id': acc['net'].id,
@@ -93,7 +93,7 @@ people = data.sorted_employees()
 employees = env['hr.employee'].with_company(company).create(
     [{'name': p.display_name, 'company_id': company.id} for p in people])
 env['paylocity.employee'].create([{
-    'connection_id': connection.id, 'paylocity_employee_id': p.employee_id, 'employee_id': e.id,
+    'connection_id': connection.id, 'paylocity_employee_code': p.employee_id, 'employee_id': e.id,
     'status_type': p.status_type, 'termination_date': p.termination_date or False,
     'cost_center1': p.cost_center1, 'cost_center2': p.cost_center2, 'cost_center3': p.cost_center3}
     for p, e in zip(people, employees)])

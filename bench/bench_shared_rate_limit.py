@@ -46,7 +46,7 @@ env.cr.commit()
 net = env['account.account'].with_company(company).create({
     'code': 'B2309', 'name': 'Net pay', 'account_type': 'liability_current', 'company_ids': [Command.set([company.id])]})
 connection = env['paylocity.connection'].create({
-    'name': 'Bench rate', 'paylocity_company_id': %(company)r, 'company_id': company.id,
+    'name': 'Bench rate', 'paylocity_company_code': %(company)r, 'company_id': company.id,
     'weblink_base_url': %(weblink_base)r, 'weblink_token_url': %(weblink_token)r,
     'nextgen_base_url': %(nextgen_base)r, 'nextgen_token_url': %(nextgen_token)r,
     'department_level': '2', 'payroll_net_pay_account_id': net.id, 'payroll_start_date': '2020-01-01'})

@@ -77,7 +77,7 @@ FLOOR_ADDON = {
 SETUP_CONNECTION = textwrap.dedent("""\
     from odoo.addons.paylocity_connector.models.paylocity_connection import hash_webhook_password
     connection = env['paylocity.connection'].create({
-        'name': 'Bench', 'paylocity_company_id': %(company)r, 'environment': 'test',
+        'name': 'Bench', 'paylocity_company_code': %(company)r, 'environment': 'test',
         'company_id': env.ref('base.main_company').id, 'webhook_allowed_networks': '127.0.0.1/32'})
     connection.write({'webhook_username': %(user)r, 'webhook_password_hash': hash_webhook_password(%(password)r)})
     env.cr.commit()

@@ -65,7 +65,7 @@ class PaylocityWebhookController(http.Controller):
             webhook_event = classify(body)
         except WebhookShapeError as exc:
             return self._reject(connection, meta, 400, str(exc), payload_size=len(body))
-        expected = (connection.paylocity_company_id or '').strip().casefold()
+        expected = (connection.paylocity_company_code or '').strip().casefold()
         if webhook_event.company_id.strip().casefold() != expected:
             return self._reject(connection, meta, 403, "companyId is not this connection's company",
                                 payload_size=len(body), webhook_event=webhook_event)

@@ -13,9 +13,9 @@ class HrEmployee(models.Model):
 
     paylocity_binding_ids = fields.One2many(
         'paylocity.employee', 'employee_id', string='Paylocity bindings', groups=HR_USER, readonly=True)
-    paylocity_employee_id = fields.Char(
+    paylocity_employee_code = fields.Char(
         'Paylocity ID', compute='_compute_paylocity', compute_sudo=True, groups=HR_USER,
-        search='_search_paylocity_employee_id')
+        search='_search_paylocity_employee_code')
     paylocity_status = fields.Selection(
         STATUS_TYPES, 'Paylocity status', compute='_compute_paylocity', compute_sudo=True, groups=HR_USER)
     paylocity_last_sync = fields.Datetime(
@@ -23,7 +23,7 @@ class HrEmployee(models.Model):
     paylocity_event_count = fields.Integer(
         'Paylocity events', compute='_compute_paylocity', compute_sudo=True, groups=HR_USER)
 
-    @api.depends('paylocity_binding_ids.paylocity_employee_id', 'paylocity_binding_ids.status_type',
+    @api.depends('paylocity_binding_ids.paylocity_employee_code', 'paylocity_binding_ids.status_type',
                  'paylocity_binding_ids.last_sync')
     def _compute_paylocity(self):
         Event = self.env['paylocity.event']
@@ -31,13 +31,13 @@ class HrEmployee(models.Model):
             if self.ids else {}
         for employee in self:
             binding = employee.paylocity_binding_ids[:1]
-            employee.paylocity_employee_id = binding.paylocity_employee_id
+            employee.paylocity_employee_code = binding.paylocity_employee_code
             employee.paylocity_status = binding.status_type
             employee.paylocity_last_sync = binding.last_sync
             employee.paylocity_event_count = counts.get(employee._origin, 0)
 
-    def _search_paylocity_employee_id(self, operator, value):
-        return [('paylocity_binding_ids.paylocity_employee_id', operator, value)]
+    def _search_paylocity_employee_code(self, operator, value):
+        return [('paylocity_binding_ids.paylocity_employee_code', operator, value)]
 
     def action_view_paylocity_events(self):
         self.ensure_one()

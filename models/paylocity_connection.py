@@ -44,7 +44,7 @@ HOST_FIELDS = {
 }
 LOCAL_HOSTS = ('127.0.0.1', 'localhost', '::1')
 # Fields that decide which tokens are valid (secrets clear the cache when they are set).
-TOKEN_SCOPE_FIELDS = {'environment', 'weblink_client_id', 'nextgen_client_id', *HOST_FIELDS.values()}
+TOKEN_SCOPE_FIELDS = {'environment', 'weblink_client_identifier', 'nextgen_client_identifier', *HOST_FIELDS.values()}
 
 
 class PaylocityConnection(models.Model):
@@ -61,7 +61,7 @@ class PaylocityConnection(models.Model):
         'res.company', string='Company', required=True, index=True, tracking=True,
         default=lambda self: self.env.company,
         help="The Odoo company that receives this Paylocity company's employees and journal entries.")
-    paylocity_company_id = fields.Char(
+    paylocity_company_code = fields.Char(
         string='Paylocity Company ID', required=True, tracking=True,
         help="The company ID Paylocity gave you (shown in Paylocity and in its webhook bodies).")
     environment = fields.Selection(
@@ -80,7 +80,7 @@ class PaylocityConnection(models.Model):
     nextgen_token_url = fields.Char('NextGen token URL', groups=ADMIN, tracking=True)
 
     # === CREDENTIALS === #
-    weblink_client_id = fields.Char(
+    weblink_client_identifier = fields.Char(
         'WebLink client ID', groups=ADMIN, tracking=True, copy=False,
         help="WebLink unlocks: employee reads and updates (GET/PATCH), company codes (earnings, deductions, "
              "taxes, cost centers), and pay statements, which the payroll journal entries are built from.")
@@ -94,7 +94,7 @@ class PaylocityConnection(models.Model):
         'WebLink secret expires on', groups=ADMIN, tracking=True, copy=False,
         help="Paylocity client secrets last 365 days; you are warned before this date.")
 
-    nextgen_client_id = fields.Char(
+    nextgen_client_identifier = fields.Char(
         'NextGen client ID', groups=ADMIN, tracking=True, copy=False,
         help="NextGen unlocks: batch employee reads, cost-center levels, work locations, positions and pay grades.")
     nextgen_client_secret = fields.Char(
@@ -155,7 +155,7 @@ class PaylocityConnection(models.Model):
     last_test_message = fields.Text('Last test result', readonly=True, copy=False)
 
     _paylocity_company_uniq = models.Constraint(
-        'UNIQUE (paylocity_company_id, environment)',
+        'UNIQUE (paylocity_company_code, environment)',
         "This Paylocity company is already connected in this environment (perhaps by an archived connection).")
     _company_active_uniq = models.UniqueIndex(
         '(company_id) WHERE active IS TRUE',
@@ -212,10 +212,10 @@ class PaylocityConnection(models.Model):
         self.invalidate_recordset([input_field])
 
     # === CONSTRAINTS === #
-    @api.constrains('paylocity_company_id')
-    def _check_paylocity_company_id(self):
+    @api.constrains('paylocity_company_code')
+    def _check_paylocity_company_code(self):
         for connection in self:
-            value = connection.paylocity_company_id or ''
+            value = connection.paylocity_company_code or ''
             if not value.strip() or any(char.isspace() for char in value.strip()) or '/' in value:
                 raise ValidationError(self.env._("The Paylocity company ID must be a single word, like C1001."))
 
@@ -257,8 +257,8 @@ class PaylocityConnection(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get('paylocity_company_id'):
-                vals['paylocity_company_id'] = vals['paylocity_company_id'].strip()
+            if vals.get('paylocity_company_code'):
+                vals['paylocity_company_code'] = vals['paylocity_company_code'].strip()
         connections = super().create(vals_list)
         for connection in connections:
             # Secure from the start: nobody knows this password until an administrator asks for a new one.
@@ -269,8 +269,8 @@ class PaylocityConnection(models.Model):
         return connections
 
     def write(self, vals):
-        if vals.get('paylocity_company_id'):
-            vals['paylocity_company_id'] = vals['paylocity_company_id'].strip()
+        if vals.get('paylocity_company_code'):
+            vals['paylocity_company_code'] = vals['paylocity_company_code'].strip()
         result = super().write(vals)
         if TOKEN_SCOPE_FIELDS.intersection(vals):
             self._clear_token_cache()   # tokens of the old hosts or client ids are of no further use
@@ -293,7 +293,7 @@ class PaylocityConnection(models.Model):
     def _get_credentials(self, family):
         """``Credentials`` of ``family``, or None when that pair is not configured."""
         self.ensure_one()
-        client_id = (self.sudo()['%s_client_id' % family] or '').strip()
+        client_id = (self.sudo()['%s_client_identifier' % family] or '').strip()
         secret = self._get_secret(family)
         if not client_id or not secret:
             return None
@@ -302,7 +302,7 @@ class PaylocityConnection(models.Model):
     def _set_credentials(self, family, client_id, client_secret, expiry=None):
         """Set a whole pair at once (demo data, scripts); the secret is encrypted like one typed in the form."""
         self.ensure_one()
-        self.sudo().write({'%s_client_id' % family: client_id, '%s_secret_expiry' % family: expiry or False})
+        self.sudo().write({'%s_client_identifier' % family: client_id, '%s_secret_expiry' % family: expiry or False})
         self._set_secret(family, client_secret)
 
     @api.model
@@ -341,7 +341,7 @@ class PaylocityConnection(models.Model):
         options.setdefault('timeout', float(stored.request_timeout or 30))
         options.setdefault('rate_windows', DbRateWindows(self.env.cr.dbname))  # one pace for every worker
         return PaylocityClient(
-            self.paylocity_company_id,
+            self.paylocity_company_code,
             self._get_hosts(),
             weblink=self._get_credentials(WEBLINK),
             nextgen=self._get_credentials(NEXTGEN),
@@ -381,7 +381,7 @@ class PaylocityConnection(models.Model):
                     results.append((label, False, self._describe_failure(exc)))
                 else:
                     results.append((label, True, self.env._("connected to company %(company)s.",
-                                                            company=self.paylocity_company_id)))
+                                                            company=self.paylocity_company_code)))
         finally:
             close = getattr(client, 'close', None)
             if close:
@@ -399,10 +399,10 @@ class PaylocityConnection(models.Model):
                 head = _("Bad credentials: Paylocity refused this client ID and secret.")
         elif isinstance(exc, errors.PermissionDenied):
             head = _("No permission: the credentials are valid but not allowed to read company %(company)s.",
-                     company=self.paylocity_company_id)
+                     company=self.paylocity_company_code)
         elif isinstance(exc, errors.NotFound):
             head = _("Not found: Paylocity does not know company %(company)s here (check the company ID "
-                     "and the environment).", company=self.paylocity_company_id)
+                     "and the environment).", company=self.paylocity_company_code)
         elif isinstance(exc, errors.TransportError):
             if exc.reason == errors.TIMEOUT:
                 head = _("Timeout: Paylocity did not answer in time.")
@@ -495,7 +495,7 @@ class PaylocityConnection(models.Model):
         horizon = today + timedelta(days=max(self.secret_warning_days, 0))
         for family, label in FAMILY_LABELS.items():
             expiry = self['%s_secret_expiry' % family]
-            if not expiry or expiry > horizon or not self['%s_client_id' % family]:
+            if not expiry or expiry > horizon or not self['%s_client_identifier' % family]:
                 continue
             summary = self.env._("Renew the %(api)s client secret (expires %(date)s)",
                                  api=label, date=fields.Date.to_string(expiry))

@@ -280,10 +280,11 @@ class PaylocityConnection(models.Model):
 
     def _record_polled_run(self, check_date, run_number):
         process_id = payroll.process_id(check_date, run_number)
-        body = {'companyId': self.paylocity_company_id, 'processId': process_id,
+        body = {'companyId': self.paylocity_company_code, 'processId': process_id,
                 'checkDate': check_date.isoformat(), 'runId': str(run_number), 'status': 'Processed'}
         # The same key as the webhook's: a poll and a webhook of one run meet.
-        key = dedup_key(PAYROLL_PROCESSED, self.paylocity_company_id, process_id)
+        key = dedup_key(PAYROLL_PROCESSED, self.paylocity_company_code, process_id)
         return self.env['paylocity.event']._create_from_poll(
-            self, PAYROLL_PROCESSED, key, body, process_id=process_id, check_date=check_date, run_id=run_number,
+            self, PAYROLL_PROCESSED, key, body, process_code=process_id, check_date=check_date,
+            run_number=run_number,
             summary={'check_date': check_date.isoformat(), 'run_id': run_number, 'found_by': 'payroll poll'})

@@ -126,7 +126,7 @@ class PaylocityConnection(models.Model):
     def _has_credentials(self, family):
         self.ensure_one()
         stored = self.sudo()
-        return bool((stored['%s_client_id' % family] or '').strip() and stored[SECRET_FIELDS[family]])
+        return bool((stored['%s_client_identifier' % family] or '').strip() and stored[SECRET_FIELDS[family]])
 
     def _get_sync_client(self):
         """The connection's client; ``paylocity_client_options`` in the context tunes it (tests, benchmarks)."""
@@ -213,7 +213,7 @@ class PaylocityConnection(models.Model):
         for lack of time (the cursor keeps its place). Raises on errors that concern the whole run."""
         self.ensure_one()
         connection = self.sudo()
-        company_id = connection.paylocity_company_id
+        company_id = connection.paylocity_company_code
         resumed_after = connection.employee_poll_cursor
         if not resumed_after:
             connection.write({'employee_poll_started_at': fields.Datetime.now()})
@@ -289,10 +289,10 @@ class PaylocityConnection(models.Model):
     def _queue_employee_refresh(self, employee_id, error):
         """An employee the poll could not reconcile becomes an Employee Change event (merged with any pending
         refresh of that employee), processed with retries like a webhook."""
-        company_id = self.sudo().paylocity_company_id
+        company_id = self.sudo().paylocity_company_code
         self.env['paylocity.event']._create_from_poll(
             self, EMPLOYEE_CHANGE, dedup_key(EMPLOYEE_CHANGE, company_id, employee_id),
-            {'companyId': company_id, 'employeeId': employee_id}, employee_id=employee_id,
+            {'companyId': company_id, 'employeeId': employee_id}, employee_code=employee_id,
             summary={'found_by': 'reconciliation', 'error': type(error).__name__})
 
     def _fetch_employee_record(self, employee_id):
@@ -302,11 +302,11 @@ class PaylocityConnection(models.Model):
         client = connection._get_sync_client()
         try:
             if connection._has_credentials('weblink') or not connection._has_credentials('nextgen'):
-                return client.get_employee(employee_id).to_record(connection.paylocity_company_id)
+                return client.get_employee(employee_id).to_record(connection.paylocity_company_code)
             for employee in client.iter_nextgen_employees(include=NEXTGEN_INCLUDE):
                 if employee.id == str(employee_id):
-                    return employee.to_record(connection.paylocity_company_id)
-            raise NotFound("Paylocity company %s has no employee %s." % (connection.paylocity_company_id,
+                    return employee.to_record(connection.paylocity_company_code)
+            raise NotFound("Paylocity company %s has no employee %s." % (connection.paylocity_company_code,
                                                                           employee_id), status=404)
         finally:
             client.close()
@@ -347,7 +347,7 @@ class PaylocityConnection(models.Model):
             return 0
         client = connection._get_sync_client()
         try:
-            results = client.fan_out(lambda item: client.patch_employee(item[0].paylocity_employee_id, item[2]),
+            results = client.fan_out(lambda item: client.patch_employee(item[0].paylocity_employee_code, item[2]),
                                      work)
         finally:
             client.close()
@@ -356,7 +356,7 @@ class PaylocityConnection(models.Model):
             if isinstance(result, Exception):
                 failures += 1
                 _logger.info("Paylocity connection %s: sending employee %s failed (%s)", connection.id,
-                             binding.paylocity_employee_id, type(result).__name__)
+                             binding.paylocity_employee_code, type(result).__name__)
                 continue
             values = dict(binding.paylocity_values or {})
             values.update({name: value for name, value in changed.items() if directory.normalize(value)})

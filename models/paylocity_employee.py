@@ -41,14 +41,14 @@ class PaylocityEmployee(models.Model):
     """
     _name = 'paylocity.employee'
     _description = 'Paylocity employee binding'
-    _order = 'connection_id, paylocity_employee_id'
-    _rec_name = 'paylocity_employee_id'
+    _order = 'connection_id, paylocity_employee_code'
+    _rec_name = 'paylocity_employee_code'
     _check_company_auto = True
 
     connection_id = fields.Many2one(
         'paylocity.connection', string='Connection', required=True, ondelete='cascade', index=True)
     company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
-    paylocity_employee_id = fields.Char(string='Paylocity ID', required=True, index=True)
+    paylocity_employee_code = fields.Char(string='Paylocity ID', required=True, index=True)
     employee_id = fields.Many2one(
         'hr.employee', string='Employee', required=True, ondelete='restrict', index=True, check_company=True,
         context={'active_test': False})
@@ -66,8 +66,8 @@ class PaylocityEmployee(models.Model):
     cost_center3 = fields.Char('Cost center 3', readonly=True)
     position_code = fields.Char(readonly=True)
     work_location_code = fields.Char(readonly=True)
-    supervisor_id = fields.Char('Supervisor (Paylocity ID)', readonly=True)
-    relationship_id = fields.Char(
+    supervisor_code = fields.Char('Supervisor (Paylocity ID)', readonly=True)
+    relationship_code = fields.Char(
         'Paylocity person', readonly=True, index='btree_not_null',
         help="NextGen's relationship id: the same person across the companies of a Paylocity company set.")
     last_sync = fields.Datetime(readonly=True, help="When Paylocity's record was last applied to this employee.")
@@ -90,16 +90,16 @@ class PaylocityEmployee(models.Model):
     event_ids = fields.One2many('paylocity.event', compute='_compute_event_ids', string='Events')
 
     _paylocity_employee_uniq = models.Constraint(
-        'UNIQUE (connection_id, paylocity_employee_id)',
+        'UNIQUE (connection_id, paylocity_employee_code)',
         "This Paylocity employee is already bound for this connection.")
     _employee_uniq = models.Constraint(
         'UNIQUE (connection_id, employee_id)',
         "This Odoo employee is already bound to another Paylocity employee of this connection.")
 
-    @api.depends('paylocity_employee_id', 'employee_id')
+    @api.depends('paylocity_employee_code', 'employee_id')
     def _compute_display_name(self):
         for binding in self:
-            binding.display_name = '%s (%s)' % (binding.employee_id.name or '', binding.paylocity_employee_id)
+            binding.display_name = '%s (%s)' % (binding.employee_id.name or '', binding.paylocity_employee_code)
 
     @api.depends('transfer_ids')
     def _compute_transferred_to_id(self):
@@ -111,7 +111,7 @@ class PaylocityEmployee(models.Model):
         for binding in self:
             binding.event_ids = Event.search([
                 ('connection_id', '=', binding.connection_id.id),
-                ('paylocity_employee_id', '=', binding.paylocity_employee_id)]) if binding.id else Event
+                ('paylocity_employee_code', '=', binding.paylocity_employee_code)]) if binding.id else Event
 
     # === SYNC ENGINE === #
     @api.model
@@ -127,9 +127,9 @@ class PaylocityEmployee(models.Model):
         entries = list({entry.employee_id: entry for entry in entries if entry.employee_id}.values())
         bindings = run.Binding.search([
             ('connection_id', '=', connection.id),
-            ('paylocity_employee_id', 'in', [entry.employee_id for entry in entries]),
+            ('paylocity_employee_code', 'in', [entry.employee_id for entry in entries]),
         ])
-        by_id = {binding.paylocity_employee_id: binding for binding in bindings}
+        by_id = {binding.paylocity_employee_code: binding for binding in bindings}
         todo = []
         outcomes = {}
         for entry in entries:
@@ -305,13 +305,13 @@ class _SyncRun:
         Odoo yet (linked as soon as they are)."""
         if not entry.supervisor_id or entry.supervisor_id == entry.employee_id:
             return self.env['hr.employee']
-        own_company = self.connection.paylocity_company_id
+        own_company = self.connection.paylocity_company_code
         if entry.supervisor_company_id and entry.supervisor_company_id.lower() != own_company.lower():
             return self.env['hr.employee']  # a supervisor in another company is never linked across companies
         supervisor = self.bindings.get(entry.supervisor_id)
         if supervisor is None:
             supervisor = self.Binding.search([('connection_id', '=', self.connection.id),
-                                              ('paylocity_employee_id', '=', entry.supervisor_id)], limit=1)
+                                              ('paylocity_employee_code', '=', entry.supervisor_id)], limit=1)
             if not supervisor:
                 return None
             self.bindings[entry.supervisor_id] = supervisor
@@ -419,7 +419,7 @@ class _SyncRun:
         binding_vals = []
         for (entry, digest), employee, values, warnings in zip(items, employees, vals_list, warnings_list):
             vals = self._binding_values(entry, digest, values, warnings)
-            vals.update(connection_id=self.connection.id, paylocity_employee_id=entry.employee_id,
+            vals.update(connection_id=self.connection.id, paylocity_employee_code=entry.employee_id,
                         employee_id=employee.id)
             binding_vals.append(vals)
         bindings = self.Binding.create(binding_vals)
@@ -447,7 +447,7 @@ class _SyncRun:
 
     def _create_binding(self, entry, employee, digest, paylocity_values, warnings=()):
         vals = self._binding_values(entry, digest, paylocity_values, warnings)
-        vals.update(connection_id=self.connection.id, paylocity_employee_id=entry.employee_id,
+        vals.update(connection_id=self.connection.id, paylocity_employee_code=entry.employee_id,
                     employee_id=employee.id)
         binding = self.Binding.create(vals)
         self._link_transfer(binding, entry)
@@ -467,8 +467,8 @@ class _SyncRun:
             'employee_type_code': entry.employee_type_code or False,
             'position_code': entry.position_code or False,
             'work_location_code': (location.code if location else entry.work_location) or False,
-            'supervisor_id': self._supervisor_key(entry),
-            'relationship_id': entry.relationship_id or False,
+            'supervisor_code': self._supervisor_key(entry),
+            'relationship_code': entry.relationship_id or False,
             'payload_hash': digest,
             'last_sync': self.now,
             'paylocity_values': {key: value for key, value in paylocity_values.items()
@@ -482,7 +482,7 @@ class _SyncRun:
         if not entry.supervisor_id:
             return False
         other = entry.supervisor_company_id
-        if other and other.lower() != self.connection.paylocity_company_id.lower():
+        if other and other.lower() != self.connection.paylocity_company_code.lower():
             return '%s/%s' % (other, entry.supervisor_id)
         return entry.supervisor_id
 
@@ -567,12 +567,12 @@ class _SyncRun:
         self.new_managers = self.Binding.browse()
         if not managers:
             return
-        by_id = {binding.paylocity_employee_id: binding.employee_id for binding in managers}
+        by_id = {binding.paylocity_employee_code: binding.employee_id for binding in managers}
         subordinates = self.Binding.search([('connection_id', '=', self.connection.id),
-                                            ('supervisor_id', 'in', list(by_id))])
+                                            ('supervisor_code', 'in', list(by_id))])
         groups = defaultdict(lambda: self.Binding.browse())
         for subordinate in subordinates:
-            employee, manager = subordinate.employee_id, by_id[subordinate.supervisor_id]
+            employee, manager = subordinate.employee_id, by_id[subordinate.supervisor_code]
             if employee.active and employee != manager and employee.parent_id != manager:
                 groups[manager] |= subordinate
         for manager, bindings in groups.items():
@@ -600,15 +600,15 @@ class _SyncRun:
                   ('connection_id.environment', '=', connection.environment)]
         Binding = self.Binding.sudo()
         if entry.relationship_id:
-            found = Binding.search(others + [('relationship_id', '=', entry.relationship_id)], limit=2)
+            found = Binding.search(others + [('relationship_code', '=', entry.relationship_id)], limit=2)
             if len(found) == 1:
                 return found
         if not directory.is_transfer(entry.status_reason):
             return Binding.browse()
         candidates = Binding.search(others + [('employee_id.name', '=', entry.name)])
         found = candidates.filtered(
-            lambda b: directory.mentions_company(entry.status_reason, b.connection_id.paylocity_company_id)
-            or directory.mentions_company(b.status_reason, connection.paylocity_company_id))
+            lambda b: directory.mentions_company(entry.status_reason, b.connection_id.paylocity_company_code)
+            or directory.mentions_company(b.status_reason, connection.paylocity_company_code))
         return found if len(found) == 1 else Binding.browse()
 
 

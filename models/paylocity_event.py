@@ -112,12 +112,12 @@ class PaylocityEvent(models.Model):
     received_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True, readonly=True)
 
     # === WHAT PAYLOCITY SAID (non-personal identifiers only) === #
-    paylocity_company_id = fields.Char('Paylocity company', readonly=True)
-    paylocity_employee_id = fields.Char('Paylocity employee', index='btree_not_null', readonly=True)
-    process_id = fields.Char('Process ID', index='btree_not_null', readonly=True,
-                             help="Payroll Processed: check date (YYYYMMDD) and two-digit run id.")
+    paylocity_company_code = fields.Char('Paylocity company', readonly=True)
+    paylocity_employee_code = fields.Char('Paylocity employee', index='btree_not_null', readonly=True)
+    process_code = fields.Char('Process ID', index='btree_not_null', readonly=True,
+                               help="Payroll Processed: check date (YYYYMMDD) and two-digit run id.")
     check_date = fields.Date(readonly=True)
-    run_id = fields.Integer('Run', readonly=True)
+    run_number = fields.Integer('Run', readonly=True)
     summary = fields.Text(readonly=True, help="Non-personal fields of the body (dates, cost-center codes).")
 
     # === DELIVERY === #
@@ -155,13 +155,13 @@ class PaylocityEvent(models.Model):
         '(connection_id, dedup_slot) WHERE dedup_slot IS NOT NULL',
         "Two live events cannot share a de-duplication key.")
 
-    @api.depends('event_type', 'paylocity_company_id', 'paylocity_employee_id', 'process_id')
+    @api.depends('event_type', 'paylocity_company_code', 'paylocity_employee_code', 'process_code')
     def _compute_name(self):
         labels = dict(EVENT_TYPE_SELECTION)
         for event in self:
             label = labels.get(event.event_type) or self.env._("Delivery")
-            subject = event.process_id or event.paylocity_employee_id
-            parts = [label, '/'.join(p for p in (event.paylocity_company_id, subject) if p)]
+            subject = event.process_code or event.paylocity_employee_code
+            parts = [label, '/'.join(p for p in (event.paylocity_company_code, subject) if p)]
             if event.state == 'rejected':
                 parts.insert(0, self.env._("Rejected"))
             event.name = ' '.join(p for p in parts if p)
@@ -175,11 +175,11 @@ class PaylocityEvent(models.Model):
             'source': 'webhook',
             'event_type': webhook_event.event_type,
             'dedup_key': webhook_event.dedup_key,
-            'paylocity_company_id': webhook_event.company_id,
-            'paylocity_employee_id': webhook_event.employee_id or False,
-            'process_id': webhook_event.process_id or False,
+            'paylocity_company_code': webhook_event.company_id,
+            'paylocity_employee_code': webhook_event.employee_id or False,
+            'process_code': webhook_event.process_id or False,
             'check_date': webhook_event.check_date or False,
-            'run_id': webhook_event.run_id or 0,
+            'run_number': webhook_event.run_id or 0,
             'summary': json.dumps(webhook_event.summary, sort_keys=True) if webhook_event.summary else False,
             'payload': raw_body.decode('utf-8', 'replace'),
             'payload_size': len(raw_body),
@@ -189,8 +189,8 @@ class PaylocityEvent(models.Model):
         return self._store(vals)
 
     @api.model
-    def _create_from_poll(self, connection, event_type, key, payload, *, employee_id=None, process_id=None,
-                          check_date=None, run_id=None, summary=None):
+    def _create_from_poll(self, connection, event_type, key, payload, *, employee_code=None, process_code=None,
+                          check_date=None, run_number=None, summary=None):
         """Record a poll finding as an event that goes through the same de-duplication and processing.
 
         ``key`` must be built like the webhook's key for the same fact (see ``paylocity/webhooks.py``, e.g.
@@ -207,11 +207,11 @@ class PaylocityEvent(models.Model):
             'source': 'poll',
             'event_type': event_type,
             'dedup_key': key,
-            'paylocity_company_id': connection.sudo().paylocity_company_id,
-            'paylocity_employee_id': employee_id or False,
-            'process_id': process_id or False,
+            'paylocity_company_code': connection.sudo().paylocity_company_code,
+            'paylocity_employee_code': employee_code or False,
+            'process_code': process_code or False,
             'check_date': check_date or False,
-            'run_id': run_id or 0,
+            'run_number': run_number or 0,
             'summary': json.dumps(summary, sort_keys=True, default=str) if summary else False,
             'payload': body,
             'payload_size': len(body.encode('utf-8')),
@@ -232,9 +232,9 @@ class PaylocityEvent(models.Model):
             **self._meta_vals(meta),
         }
         if webhook_event is not None:
-            vals.update(event_type=webhook_event.event_type, paylocity_company_id=webhook_event.company_id,
-                        paylocity_employee_id=webhook_event.employee_id or False,
-                        process_id=webhook_event.process_id or False)
+            vals.update(event_type=webhook_event.event_type, paylocity_company_code=webhook_event.company_id,
+                        paylocity_employee_code=webhook_event.employee_id or False,
+                        process_code=webhook_event.process_id or False)
         return self._sudo_quiet().create(vals)
 
     @api.model

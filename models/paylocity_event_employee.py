@@ -26,7 +26,7 @@ class PaylocityEvent(models.Model):
     def _refresh_paylocity_employee(self):
         self.ensure_one()
         connection = self.connection_id.sudo()
-        employee_id = self.paylocity_employee_id
+        employee_id = self.paylocity_employee_code
         if not employee_id:
             raise ValueError("the event names no Paylocity employee")
         if not connection.sync_employees:
@@ -36,7 +36,7 @@ class PaylocityEvent(models.Model):
         except NotFound:
             return {'result_message': self.env._(
                 "Paylocity has no employee %(id)s in company %(company)s: nothing changed.",
-                id=employee_id, company=connection.paylocity_company_id)}
+                id=employee_id, company=connection.paylocity_company_code)}
         entry = directory.entry_from_record(record)
         outcomes = self.env['paylocity.employee']._sync_entries(
             connection, [entry], origin='poll' if self.source == 'poll' else 'webhook', isolate=False)

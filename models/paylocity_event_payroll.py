@@ -22,7 +22,7 @@ class PaylocityEvent(models.Model):
         self.ensure_one()
         connection = self.connection_id.sudo()
         check_date, run_number = parse_process_id(
-            self.process_id, check_date=self.check_date or None, run_id=self.run_id or None)
+            self.process_code, check_date=self.check_date or None, run_id=self.run_number or None)
         process_date = False
         summary = self._summary_json()
         if summary.get('process_date'):
@@ -35,7 +35,7 @@ class PaylocityEvent(models.Model):
                       else self.env._("its check date is before the connection's start date %(date)s",
                                       date=connection.payroll_start_date))
             return {'result_message': self.env._("Pay run %(process)s ignored: %(reason)s.",
-                                                 process=self.process_id, reason=reason)}
+                                                 process=self.process_code, reason=reason)}
         queued = run._request_processing()
         if created:
             message = self.env._("Pay run %(run)s recorded; fetching its statements.", run=run.name)

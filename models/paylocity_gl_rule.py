@@ -37,8 +37,9 @@ class PaylocityGlRule(models.Model):
         'paylocity.code', string='Paylocity code', required=True, ondelete='restrict', check_company=True,
         domain="[('connection_id', '=', connection_id), ('code_type', 'in', ('earning', 'deduction', 'tax'))]")
     code = fields.Char(related='code_id.code', store=True, string='Code')
-    det = fields.Selection([('E', 'Earning'), ('D', 'Deduction'), ('T', 'Tax')], string='Kind',
-                           compute='_compute_det', store=True)
+    det = fields.Selection([('E', 'Earning'), ('D', 'Deduction'), ('T', 'Tax')], string='Code type',
+                           compute='_compute_det', store=True,
+                           help="Paylocity's DET letter of the code: E earning, D deduction, T tax.")
     cost_center_id = fields.Many2one(
         'paylocity.code', string='Cost center', ondelete='restrict', check_company=True,
         domain="[('connection_id', '=', connection_id), ('code_type', 'in', ('costcenter1', 'costcenter2', "
@@ -63,10 +64,10 @@ class PaylocityGlRule(models.Model):
                                  help="On the liability line: the tax agency, benefits carrier or fund owed.")
     label = fields.Char(help="Label of the entry lines; the codes when empty.")
     ignore = fields.Boolean(help="Memo code: its amounts are not posted (e.g. employer-paid life insurance).")
-    kind = fields.Selection(
+    posting_sides = fields.Selection(
         [('draft', 'Draft: no account yet'), ('debit', 'Debit only (earning)'),
          ('credit', 'Credit only (withholding)'), ('debit_credit', 'Debit and credit (employer cost)'),
-         ('ignore', 'Ignored')], string='Posting', compute='_compute_kind', store=True)
+         ('ignore', 'Ignored')], string='Entry sides', compute='_compute_posting_sides', store=True)
     problem = fields.Text(readonly=True, copy=False,
                          help="Why this mapping cannot be used now (found by the daily check).")
     checked_at = fields.Datetime('Last checked', readonly=True, copy=False)
@@ -85,18 +86,18 @@ class PaylocityGlRule(models.Model):
             rule.det = DET_OF_TYPE.get(rule.code_id.code_type, False)
 
     @api.depends('debit_account_id', 'credit_account_id', 'ignore')
-    def _compute_kind(self):
+    def _compute_posting_sides(self):
         for rule in self:
             if rule.ignore:
-                rule.kind = 'ignore'
+                rule.posting_sides = 'ignore'
             elif rule.debit_account_id and rule.credit_account_id:
-                rule.kind = 'debit_credit'
+                rule.posting_sides = 'debit_credit'
             elif rule.debit_account_id:
-                rule.kind = 'debit'
+                rule.posting_sides = 'debit'
             elif rule.credit_account_id:
-                rule.kind = 'credit'
+                rule.posting_sides = 'credit'
             else:
-                rule.kind = 'draft'
+                rule.posting_sides = 'draft'
 
     @api.depends('code_id', 'cost_center_id')
     def _compute_display_name(self):

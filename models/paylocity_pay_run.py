@@ -105,8 +105,8 @@ class PaylocityPayRun(models.Model):
     check_date = fields.Date(required=True, readonly=True, index=True)
     run_number = fields.Integer('Run', required=True, readonly=True,
                                 help="Paylocity's run id within the check date: 1 the regular run, 2+ off-cycle runs.")
-    process_id = fields.Char('Process ID', compute='_compute_name', store=True, index=True,
-                             help="Paylocity's processId: check date (YYYYMMDD) and two-digit run id.")
+    process_code = fields.Char('Process ID', compute='_compute_name', store=True, index=True,
+                               help="Paylocity's processId: check date (YYYYMMDD) and two-digit run id.")
     source = fields.Selection([('webhook', 'Webhook'), ('poll', 'Poll'), ('manual', 'Manual')],
                               string='Found by', readonly=True, default='manual')
     process_date = fields.Datetime('Processed in Paylocity', readonly=True)
@@ -167,15 +167,15 @@ class PaylocityPayRun(models.Model):
     _run_number_range = models.Constraint(
         'CHECK (run_number BETWEEN 1 AND 99)', "Paylocity run ids go from 1 to 99.")
 
-    @api.depends('connection_id.paylocity_company_id', 'check_date', 'run_number')
+    @api.depends('connection_id.paylocity_company_code', 'check_date', 'run_number')
     def _compute_name(self):
         for run in self:
             if run.check_date and run.run_number:
-                run.process_id = payroll.process_id(run.check_date, run.run_number)
-                run.name = '%s %s run %d' % (run.connection_id.paylocity_company_id or '',
+                run.process_code = payroll.process_id(run.check_date, run.run_number)
+                run.name = '%s %s run %d' % (run.connection_id.paylocity_company_code or '',
                                              run.check_date.isoformat(), run.run_number)
             else:
-                run.process_id = run.name = False
+                run.process_code = run.name = False
 
     @api.depends('post_count', 'move_id.state', 'move_id.reversal_move_ids.state')
     def _compute_entry_status(self):

@@ -24,7 +24,7 @@ class PaylocityPayRun(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(SQL("""
-            SELECT e.id, e.paylocity_employee_id, e.cost_center
+            SELECT e.id, e.paylocity_employee_code, e.cost_center
               FROM paylocity_pay_run_employee e WHERE e.run_id = %s AND e.fetch_state = 'paid' ORDER BY e.id
         """, self.id))
         employees = {row_id: (employee, cost_center, [], []) for row_id, employee, cost_center in cr.fetchall()}
@@ -95,7 +95,7 @@ class PaylocityPayRun(models.Model):
             warnings.append(self.env._(
                 "%(count)s employee(s) paid by this run are not bound in Odoo yet (Paylocity %(ids)s): their amounts "
                 "are in the entry, without the analytic account of their cost center.", count=len(unbound),
-                ids=', '.join(unbound.mapped('paylocity_employee_id'))))
+                ids=', '.join(unbound.mapped('paylocity_employee_code'))))
         self._set_state(state, {
             'hold_reason': '\n'.join(hold) or False,
             'build_warnings': '\n'.join(warnings) or False,
@@ -122,7 +122,7 @@ class PaylocityPayRun(models.Model):
         return '%s = %s' % (label, format_amount(self.env, float(item.amount), self.currency_id))
 
     def _describe_differences(self, result):
-        names = {row.paylocity_employee_id: row.employee_id.name for row in self.employee_ids if row.employee_id}
+        names = {row.paylocity_employee_code: row.employee_id.name for row in self.employee_ids if row.employee_id}
         labels = {'gross': self.env._("Gross"), 'net': self.env._("Net"),
                   'net_pay_line': self.env._("Net pay line vs. net (a mapping's debit/credit disagrees with its code)")}
         out = []
@@ -207,7 +207,7 @@ class PaylocityPayRun(models.Model):
         connection = self.connection_id
         names = {}
         if connection.payroll_detail_level == DETAIL_EMPLOYEE:
-            names = {row.paylocity_employee_id: row.employee_id.name or row.paylocity_employee_id
+            names = {row.paylocity_employee_code: row.employee_id.name or row.paylocity_employee_code
                      for row in self.employee_ids}
         lines = []
         for line in result.lines:
@@ -223,7 +223,7 @@ class PaylocityPayRun(models.Model):
                 'partner_id': line.partner or False,
                 'analytic_distribution': {str(line.analytic): 100.0} if line.analytic else False,
             }))
-        ref = payroll.entry_reference(connection.paylocity_company_id, self.company_id.name, self.check_date,
+        ref = payroll.entry_reference(connection.paylocity_company_code, self.company_id.name, self.check_date,
                                       self.run_number)
         if generation > 1:
             ref += self.env._(" — re-post %(n)s", n=generation)

@@ -14,8 +14,8 @@ class PaylocityPayRun(models.Model):
     def _fetch_candidates(self, connection):
         """The connection's bindings as ``payroll.Candidate`` (archived employees included: final checks)."""
         bindings = self.env['paylocity.employee'].sudo().with_context(active_test=False).search_read(
-            [('connection_id', '=', connection.id)], ['paylocity_employee_id', 'status_type', 'termination_date'])
-        return [payroll.Candidate(b['paylocity_employee_id'], b['status_type'] or None, b['termination_date'] or None)
+            [('connection_id', '=', connection.id)], ['paylocity_employee_code', 'status_type', 'termination_date'])
+        return [payroll.Candidate(b['paylocity_employee_code'], b['status_type'] or None, b['termination_date'] or None)
                 for b in bindings]
 
     def _list_employees(self, client):
@@ -30,12 +30,12 @@ class PaylocityPayRun(models.Model):
             self._note(self.env._("Paylocity's employee list could not be read (%(error)s): only the employees "
                                   "bound in Odoo are asked.", error=payroll.error_text(exc)))
         ids = payroll.employees_to_fetch(candidates, self.check_date, max(connection.payroll_lookback_days, 0))
-        bindings = {b.paylocity_employee_id: b for b in self.env['paylocity.employee'].sudo().with_context(
-            active_test=False).search([('connection_id', '=', connection.id), ('paylocity_employee_id', 'in', ids)])}
+        bindings = {b.paylocity_employee_code: b for b in self.env['paylocity.employee'].sudo().with_context(
+            active_test=False).search([('connection_id', '=', connection.id), ('paylocity_employee_code', 'in', ids)])}
         level_field = 'cost_center%s' % connection.analytic_level
         self.env['paylocity.pay.run.employee'].sudo().create([{
             'run_id': self.id,
-            'paylocity_employee_id': employee,
+            'paylocity_employee_code': employee,
             'binding_id': bindings[employee].id if employee in bindings else False,
             'employee_id': bindings[employee].employee_id.id if employee in bindings else False,
             'cost_center': (bindings[employee][level_field] or False) if employee in bindings else False,
@@ -62,7 +62,7 @@ class PaylocityPayRun(models.Model):
                                           ('id', 'not in', tried)], limit=batch_size, order='id')
                 if not rows:
                     break
-                by_employee = {row.paylocity_employee_id: row for row in rows}
+                by_employee = {row.paylocity_employee_code: row for row in rows}
                 check_date, run_number = self.check_date, self.run_number
                 results = client.fan_out(
                     lambda employee: payroll.fetch_run_statements(client, employee, check_date, run_number),
@@ -93,8 +93,8 @@ class PaylocityPayRun(models.Model):
         statements, lines = [], []
         for run_statements in outcome.paid:
             row = rows_by_employee[run_statements.employee_id]
-            common = {'run_id': self.id, 'run_employee_id': row.id, 'paylocity_employee_id': row.paylocity_employee_id,
-                      'employee_id': row.employee_id.id}
+            common = {'run_id': self.id, 'run_employee_id': row.id,
+                      'paylocity_employee_code': row.paylocity_employee_code, 'employee_id': row.employee_id.id}
             for s in run_statements.summaries:
                 statements.append({
                     **common, 'check_date': s.check_date or self.check_date, 'process': s.process,

@@ -25,12 +25,12 @@ class PaylocityPayRunEmployee(models.Model):
     _state_transitions = {'pending': ('paid', 'not_paid', 'error'), 'error': ('paid', 'not_paid', 'error'),
                           'not_paid': ('paid',)}
     _order = 'run_id, id'
-    _rec_name = 'paylocity_employee_id'
+    _rec_name = 'paylocity_employee_code'
 
     run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
     company_id = fields.Many2one(related='run_id.company_id', store=True, index=True)
     currency_id = fields.Many2one(related='run_id.currency_id')
-    paylocity_employee_id = fields.Char('Paylocity ID', required=True, readonly=True)
+    paylocity_employee_code = fields.Char('Paylocity ID', required=True, readonly=True)
     binding_id = fields.Many2one('paylocity.employee', string='Binding', readonly=True, ondelete='set null')
     employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
                                   context={'active_test': False})
@@ -47,7 +47,7 @@ class PaylocityPayRunEmployee(models.Model):
     line_ids = fields.One2many('paylocity.pay.run.line', 'run_employee_id', string='Detail lines')
 
     _run_employee_uniq = models.Constraint(
-        'UNIQUE (run_id, paylocity_employee_id)', "An employee is fetched once per pay run.")
+        'UNIQUE (run_id, paylocity_employee_code)', "An employee is fetched once per pay run.")
 
 
 class PaylocityPayRunStatement(models.Model):
@@ -62,7 +62,7 @@ class PaylocityPayRunStatement(models.Model):
                                       readonly=True)
     company_id = fields.Many2one(related='run_id.company_id', store=True)
     currency_id = fields.Many2one(related='run_id.currency_id')
-    paylocity_employee_id = fields.Char('Paylocity ID', readonly=True)
+    paylocity_employee_code = fields.Char('Paylocity ID', readonly=True)
     employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
                                   context={'active_test': False})
     check_date = fields.Date(readonly=True)
@@ -91,14 +91,14 @@ class PaylocityPayRunLine(models.Model):
     company_id = fields.Many2one(related='run_id.company_id', store=True)
     currency_id = fields.Many2one(related='run_id.currency_id')
     connection_id = fields.Many2one(related='run_id.connection_id', store=True)
-    paylocity_employee_id = fields.Char('Paylocity ID', readonly=True)
+    paylocity_employee_code = fields.Char('Paylocity ID', readonly=True)
     employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
                                   context={'active_test': False})
     cost_center = fields.Char(readonly=True)
     check_date = fields.Date(readonly=True, index=True)
     transaction_number = fields.Integer(readonly=True)
     transaction_type = fields.Char(readonly=True)
-    det = fields.Char('Kind', readonly=True, help=DET_HELP)
+    det = fields.Char('Code type', readonly=True, help=DET_HELP)
     det_code = fields.Char('Code', readonly=True, index=True)
     det_type = fields.Char('Side', readonly=True, help="Paylocity's detType (e.g. EE employee, ER employer).")
     # Exact, as Paylocity sent it: a numeric column without fixed scale (Float with no digits), shown with at
@@ -119,7 +119,7 @@ class PaylocityPayRunUnmapped(models.Model):
     run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
     company_id = fields.Many2one(related='run_id.company_id', store=True)
     currency_id = fields.Many2one(related='run_id.currency_id')
-    det = fields.Char('Kind', readonly=True, help=DET_HELP)
+    det = fields.Char('Code type', readonly=True, help=DET_HELP)
     code = fields.Char(readonly=True)
     cost_center = fields.Char(readonly=True, help="Set when the code is mapped for other cost centers only.")
     amount = fields.Monetary(readonly=True)

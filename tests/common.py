@@ -73,7 +73,7 @@ class PaylocityCase(TransactionCase):
         hosts = sandbox_hosts(sandbox.base_url)
         vals = {
             'name': 'Sandbox %s' % paylocity_company,
-            'paylocity_company_id': paylocity_company,
+            'paylocity_company_code': paylocity_company,
             'environment': 'test',
             'company_id': cls.company.id,
             'weblink_base_url': hosts.weblink_base,

@@ -52,7 +52,7 @@ class EmployeeSyncCase(PaylocityCase):
         """Store a Paylocity-shaped delivery as intake does (classified, de-duplicated) and return its event."""
         connection = connection or self.connection
         with self.sandbox.lock:
-            body = build_bodies(self.sandbox.company(connection.paylocity_company_id), event_type,
+            body = build_bodies(self.sandbox.company(connection.paylocity_company_code), event_type,
                                 employee_id=employee_id)[0]
         raw = json.dumps(body).encode()
         return self.env['paylocity.event'].sudo()._store_delivery(
@@ -70,7 +70,7 @@ class EmployeeSyncCase(PaylocityCase):
     def binding(self, employee_id, connection=None):
         return self.env['paylocity.employee'].search([
             ('connection_id', '=', (connection or self.connection).id),
-            ('paylocity_employee_id', '=', employee_id)])
+            ('paylocity_employee_code', '=', employee_id)])
 
     def employee(self, employee_id, connection=None):
         return self.binding(employee_id, connection).employee_id

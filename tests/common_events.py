@@ -70,7 +70,7 @@ class EventSetupMixin:
     def make_event_connection(cls, paylocity_company, company, **values):
         connection = cls.env['paylocity.connection'].create({
             'name': 'Webhooks %s' % paylocity_company,
-            'paylocity_company_id': paylocity_company,
+            'paylocity_company_code': paylocity_company,
             'environment': 'test',
             'company_id': company.id,
             'webhook_allowed_networks': '127.0.0.1/32',

@@ -108,7 +108,7 @@ class PayrollCase(TransactionCase):
         hosts = sandbox_hosts(cls.sandbox.base_url)
         connection = env['paylocity.connection'].create({
             'name': 'Payroll %s' % paylocity_company,
-            'paylocity_company_id': paylocity_company,
+            'paylocity_company_code': paylocity_company,
             'environment': 'test',
             'company_id': company.id,
             'weblink_base_url': hosts.weblink_base,
@@ -145,7 +145,7 @@ class PayrollCase(TransactionCase):
         for person in data.sorted_employees():
             employee = env['hr.employee'].create({'name': person.display_name, 'company_id': company.id})
             bindings[person.employee_id] = env['paylocity.employee'].create({
-                'connection_id': connection.id, 'paylocity_employee_id': person.employee_id,
+                'connection_id': connection.id, 'paylocity_employee_code': person.employee_id,
                 'employee_id': employee.id, 'status_type': person.status_type,
                 'termination_date': person.termination_date or False,
                 'cost_center1': person.cost_center1, 'cost_center2': person.cost_center2,
@@ -224,7 +224,7 @@ class PayrollCase(TransactionCase):
         """Store a Payroll Processed delivery as intake does (classified, de-duplicated); return its event."""
         connection = connection or self.connection
         with self.sandbox.lock:
-            body = build_bodies(self.sandbox.company(connection.paylocity_company_id), 'payroll_processed',
+            body = build_bodies(self.sandbox.company(connection.paylocity_company_code), 'payroll_processed',
                                 process_id=process_id)[0]
         return self.env['paylocity.event'].sudo()._store_delivery(
             connection, classify(body), json.dumps(body).encode(), {'remote_addr': '127.0.0.1', 'headers': {}})

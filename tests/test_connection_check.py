@@ -91,7 +91,7 @@ class TestConnectionCheck(PaylocityCase):
 
     def test_no_permission_for_company(self):
         # Valid C1001 credentials used for company C2002, which they are not allowed to read.
-        self.connection.write({'paylocity_company_id': 'C2002'})
+        self.connection.write({'paylocity_company_code': 'C2002'})
         params, connection = self.run_check()
         self.assertEqual(connection.last_test_state, 'failed')
         self.assertIn('WebLink: No permission', connection.last_test_message)
@@ -124,7 +124,7 @@ class TestConnectionCheck(PaylocityCase):
         self.assertEqual(connection.last_test_state, 'partial')
 
     def test_failure_is_posted_in_chatter(self):
-        self.connection.write({'paylocity_company_id': 'C2002'})
+        self.connection.write({'paylocity_company_code': 'C2002'})
         self.run_check()
         body = self.messages_of(self.connection.sudo())[0]
         self.assertIn('Failed', body)

@@ -49,7 +49,7 @@ class TestInstallation(PaylocityCase):
 
     def test_hosts_from_environment_and_overrides(self):
         connection = self.env['paylocity.connection'].create({
-            'name': 'Production', 'paylocity_company_id': 'P1', 'environment': 'production',
+            'name': 'Production', 'paylocity_company_code': 'P1', 'environment': 'production',
             'company_id': self.other_company.id})
         self.assertEqual(connection._get_hosts(), ENVIRONMENTS['production'])
         connection.write({'environment': 'test'})
@@ -69,7 +69,7 @@ class TestInstallation(PaylocityCase):
 
     def test_company_id_validated(self):
         with self.assertRaises(ValidationError):
-            self.connection.write({'paylocity_company_id': 'C1 001'})
+            self.connection.write({'paylocity_company_code': 'C1 001'})
 
     def test_public_key_validated(self):
         with self.assertRaises(ValidationError):
@@ -86,21 +86,21 @@ class TestInstallation(PaylocityCase):
     def test_one_connection_per_paylocity_company(self):
         with self.assertRaises(IntegrityError), self.env.cr.savepoint():
             self.env['paylocity.connection'].create({
-                'name': 'Twice', 'paylocity_company_id': 'C1001', 'environment': 'test',
+                'name': 'Twice', 'paylocity_company_code': 'C1001', 'environment': 'test',
                 'company_id': self.other_company.id, 'active': False})
         # the same company ID in the other environment is another Paylocity company
         self.env['paylocity.connection'].create({
-            'name': 'Production', 'paylocity_company_id': 'C1001', 'environment': 'production',
+            'name': 'Production', 'paylocity_company_code': 'C1001', 'environment': 'production',
             'company_id': self.other_company.id})
 
     @mute_logger('odoo.sql_db')
     def test_one_active_connection_per_odoo_company(self):
         with self.assertRaises(IntegrityError), self.env.cr.savepoint():
             self.env['paylocity.connection'].create({
-                'name': 'Second', 'paylocity_company_id': 'C2002', 'company_id': self.company.id})
+                'name': 'Second', 'paylocity_company_code': 'C2002', 'company_id': self.company.id})
         # an archived one may stay beside it
         self.env['paylocity.connection'].create({
-            'name': 'Old', 'paylocity_company_id': 'C2002', 'company_id': self.company.id, 'active': False})
+            'name': 'Old', 'paylocity_company_code': 'C2002', 'company_id': self.company.id, 'active': False})
 
 
 @tagged('post_install', '-at_install')

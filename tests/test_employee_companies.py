@@ -69,8 +69,8 @@ class TestEmployeeCompanies(EmployeeSyncCase):
         [seen] = source.with_user(self.user).read(['transferred_to_id'])
         self.assertEqual(seen['transferred_to_id'][0], target.id)
         self.assertFalse(self.env['paylocity.employee'].with_user(self.user).search([('id', '=', target.id)]))
-        self.assertTrue(source.relationship_id)
-        self.assertEqual(source.relationship_id, target.relationship_id)
+        self.assertTrue(source.relationship_code)
+        self.assertEqual(source.relationship_code, target.relationship_code)
         # Left company A the Odoo way; arrived in company B with company B's records only.
         self.assertFalse(old_employee.active)
         self.assertEqual(old_employee.departure_reason_id.name, 'Transferred')

@@ -27,7 +27,7 @@ class TestEmployeePoll(EmployeeSyncCase):
 
     def bound_ids(self):
         return sorted(self.env['paylocity.employee'].search([('connection_id', '=', self.connection.id)]).mapped(
-            'paylocity_employee_id'), key=int)
+            'paylocity_employee_code'), key=int)
 
     def employee_gets(self, employee_id):
         return sum(1 for call in self.sandbox.calls
@@ -119,7 +119,7 @@ class TestEmployeePoll(EmployeeSyncCase):
         self.assertFalse(self.binding('1003'))
         self.assertTrue(self.binding('1004'))
         event = self.env['paylocity.event'].search([('connection_id', '=', self.connection.id),
-                                                    ('paylocity_employee_id', '=', '1003')])
+                                                    ('paylocity_employee_code', '=', '1003')])
         self.assertRecordValues(event, [{'event_type': 'employee_change', 'source': 'poll', 'state': 'received'}])
         self.sandbox.clear_faults()
         self.process()
@@ -153,7 +153,7 @@ class TestEmployeePoll(EmployeeSyncCase):
         self.assertFalse(self.binding('1003'))
         self.assertEqual(self.bound_ids(), [eid for eid in self.paylocity_ids() if eid != '1003'])
         self.assertEqual(self.employee('1004').parent_id, self.employee('1001'))
-        event = self.env['paylocity.event'].search([('paylocity_employee_id', '=', '1003'),
+        event = self.env['paylocity.event'].search([('paylocity_employee_code', '=', '1003'),
                                                     ('connection_id', '=', self.connection.id)])
         self.assertEqual(event.state, 'received')
         self.process()

@@ -54,7 +54,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         binding = self.binding(eid)
         self.assertRecordValues(binding, [{
             'status_type': 'A', 'status_code': 'A', 'hire_date': person.hire_date, 'cost_center1': '1',
-            'cost_center2': '10', 'position_code': person.position_code, 'supervisor_id': person.supervisor_id,
+            'cost_center2': '10', 'position_code': person.position_code, 'supervisor_code': person.supervisor_id,
             'sync_warning': False, 'employee_type_code': 'RPT',
         }])
         self.assertTrue(binding.payload_hash and binding.last_sync)
@@ -305,7 +305,7 @@ class TestEmployeeSync(EmployeeSyncCase):
 
     def test_employee_unknown_to_paylocity_changes_nothing(self):
         event = self.deliver('new_hire', self.hire())
-        event.sudo().write({'paylocity_employee_id': '999999'})
+        event.sudo().write({'paylocity_employee_code': '999999'})
         self.process()
         self.assertEqual(event.state, 'done')
         self.assertIn('999999', event.result_message)
@@ -318,7 +318,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         hr_officer = new_test_user(self.env, login='pl_hr', groups='hr.group_hr_user,%s' % USER_GROUP,
                                    company_id=self.company.id, company_ids=[(6, 0, [self.company.id])])
         employee = self.employee(eid).with_user(hr_officer)
-        self.assertEqual(employee.paylocity_employee_id, eid)
+        self.assertEqual(employee.paylocity_employee_code, eid)
         self.assertEqual(employee.paylocity_status, 'A')
         self.assertTrue(employee.paylocity_last_sync)
         self.assertEqual(employee.paylocity_event_count, 1)

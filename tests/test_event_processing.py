@@ -29,7 +29,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
     def partner_handler(self):
         """An idempotent handler with a visible effect: one partner per Paylocity employee."""
         def handler(event):
-            ref = 'PL-%s' % event.paylocity_employee_id
+            ref = 'PL-%s' % event.paylocity_employee_code
             partner = event.env['res.partner'].search([('ref', '=', ref)])
             if not partner:
                 partner = event.env['res.partner'].create({'name': 'Hire %s' % ref, 'ref': ref})
@@ -207,11 +207,11 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         Event = self.env['paylocity.event']
         polled = Event._create_from_poll(self.connection, 'payroll_processed', webhook.dedup_key,
                                          {'checkDate': '2026-01-23', 'process': '2026012301'},
-                                         process_id='2026012301')
+                                         process_code='2026012301')
         self.assertRecordValues(polled, [{'state': 'duplicate', 'source': 'poll', 'duplicate_of_id': webhook.id}])
         fresh = Event._create_from_poll(self.connection, 'payroll_processed', 'payroll_processed:W1001:2026013001',
-                                        {'checkDate': '2026-01-30'}, process_id='2026013001')
-        self.assertRecordValues(fresh, [{'state': 'received', 'source': 'poll', 'process_id': '2026013001'}])
+                                        {'checkDate': '2026-01-30'}, process_code='2026013001')
+        self.assertRecordValues(fresh, [{'state': 'received', 'source': 'poll', 'process_code': '2026013001'}])
         self.assertEqual(json.loads(fresh.sudo().payload), {'checkDate': '2026-01-30'})
         self.process()
         self.assertEqual(sorted(calls), sorted((webhook | fresh).ids))
@@ -262,7 +262,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.env['paylocity.event']._cron_purge_payloads()
         self.assertFalse(old_done.sudo().payload)
         self.assertTrue(old_done.payload_purged_at)
-        self.assertRecordValues(old_done, [{'event_type': 'payroll_processed', 'process_id': '2025090501',
+        self.assertRecordValues(old_done, [{'event_type': 'payroll_processed', 'process_code': '2025090501',
                                             'remote_addr': '127.0.0.1', 'state': 'done'}])
         self.assertEqual(len(old_done.attempt_ids), 1)
         self.assertTrue(old_retrying.sudo().payload, "pending events keep their payload")

@@ -43,7 +43,7 @@ class TestGlRule(PayrollCase):
         self.assertEqual(self.rule('BONUS').debit_account_id, setup['accounts']['bonus'])
         # An ignored (memo) mapping needs no account at all.
         self.rule('SUTA').write({'ignore': True, 'debit_account_id': False, 'credit_account_id': False})
-        self.assertEqual(self.rule('SUTA').kind, 'ignore')
+        self.assertEqual(self.rule('SUTA').posting_sides, 'ignore')
 
     def test_an_account_archived_later_is_flagged_before_the_next_run(self):
         setup = self.setup['C1001']
@@ -103,12 +103,12 @@ class TestGlRule(PayrollCase):
         action = self.connection.with_user(self.admin_user).action_create_draft_rules()
         self.assertEqual(action['params']['type'], 'success')
         drafts = self.env['paylocity.gl.rule'].search([('connection_id', '=', self.connection.id),
-                                                       ('kind', '=', 'draft')])
+                                                       ('posting_sides', '=', 'draft')])
         self.assertEqual(set(drafts.mapped('code')), {'OT', 'DEN'})
         self.assertEqual(drafts.filtered(lambda r: r.code == 'OT').analytic_mode, 'employee')
         # Pressed again: nothing new.
         self.connection.with_user(self.admin_user).action_create_draft_rules()
         self.assertEqual(self.env['paylocity.gl.rule'].search_count([('connection_id', '=', self.connection.id),
-                                                                     ('kind', '=', 'draft')]), 2)
+                                                                     ('posting_sides', '=', 'draft')]), 2)
         self.assertEqual(setup['connection'].gl_rule_count, len(self.env['paylocity.gl.rule'].search(
             [('connection_id', '=', self.connection.id)])))

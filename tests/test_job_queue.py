@@ -297,12 +297,12 @@ class TestJobQueueTransactions(TransactionCase):
             companies = env['res.company'].create([{'name': 'Queue Co %s' % code} for code in self.CODES])
             self.company_ids = companies.ids
             connections = env['paylocity.connection'].create([{
-                'name': 'Queue %s' % code, 'paylocity_company_id': code, 'environment': 'test',
+                'name': 'Queue %s' % code, 'paylocity_company_code': code, 'environment': 'test',
                 'company_id': company.id} for code, company in zip(self.CODES, companies)])
             self.connection_ids = connections.ids
             Event = env['paylocity.event']
             self.event_ids = [Event._create_from_poll(connections[0], 'new_hire', 'new_hire:Q9001:E%d' % n,
-                                                      {'employeeId': 'E%d' % n}, employee_id='E%d' % n).id
+                                                      {'employeeId': 'E%d' % n}, employee_code='E%d' % n).id
                               for n in range(24)]
 
     def remove_committed(self):

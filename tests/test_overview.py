@@ -21,9 +21,9 @@ class TestOverview(TransactionCase):
         cls.company_a = env['res.company'].create({'name': 'Overview Co A'})
         cls.company_b = env['res.company'].create({'name': 'Overview Co B'})
         Connection = env['paylocity.connection']
-        cls.connection = Connection.create({'name': 'Overview A', 'paylocity_company_id': 'OV1001',
+        cls.connection = Connection.create({'name': 'Overview A', 'paylocity_company_code': 'OV1001',
                                             'company_id': cls.company_a.id})
-        cls.connection_b = Connection.create({'name': 'Overview B', 'paylocity_company_id': 'OV2002',
+        cls.connection_b = Connection.create({'name': 'Overview B', 'paylocity_company_code': 'OV2002',
                                               'company_id': cls.company_b.id})
         today = fields.Date.context_today(Connection)
         cls.connection.write({'weblink_secret_expiry': today + timedelta(days=10),
@@ -82,7 +82,7 @@ class TestOverview(TransactionCase):
 
     def test_a_quiet_connection_is_healthy(self):
         quiet = self.env['paylocity.connection'].create({
-            'name': 'Quiet', 'paylocity_company_id': 'OV3003', 'company_id': self.env['res.company'].create(
+            'name': 'Quiet', 'paylocity_company_code': 'OV3003', 'company_id': self.env['res.company'].create(
                 {'name': 'Overview Co C'}).id})
         values = self.figures(quiet)
         self.assertFalse(values['last_webhook_at'])

@@ -44,7 +44,7 @@ class TestPayrollFailures(PayrollCase):
         self.assertIn('could not be read', run.last_error)
         self.assertGreater(run.next_try_at, self.now())
         failed = run.employee_ids.filtered(lambda r: r.fetch_state == 'error')
-        self.assertEqual(failed.paylocity_employee_id, broken)
+        self.assertEqual(failed.paylocity_employee_code, broken)
         self.assertIn('ServerError', failed.error)
         self.assertFalse(self.moves_of(run))
         answered = run.employee_ids.filtered(lambda r: r.fetch_state in ('paid', 'not_paid'))
@@ -83,7 +83,7 @@ class TestPayrollFailures(PayrollCase):
         except StopWorker:
             pass
         self.assertTrue(batches)
-        asked_first = {r.paylocity_employee_id for r in run.employee_ids if r.fetch_state != 'pending'}
+        asked_first = {r.paylocity_employee_code for r in run.employee_ids if r.fetch_state != 'pending'}
         self.assertEqual(len(asked_first), 10)   # two batches of five were committed
         self.assertEqual(run.state, 'new')
         self.assertGreater(run.next_try_at, self.now(), "claimed under a lease")
@@ -97,7 +97,7 @@ class TestPayrollFailures(PayrollCase):
         self.process_runs()
         asked_again = {c.path.split('/employees/')[1].split('/')[0] for c in self.summary_calls()}
         self.assertFalse(asked_again & asked_first)
-        self.assertEqual(asked_again | asked_first, set(run.employee_ids.mapped('paylocity_employee_id')))
+        self.assertEqual(asked_again | asked_first, set(run.employee_ids.mapped('paylocity_employee_code')))
         self.assertEqual(run.state, 'posted')
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
 

@@ -39,7 +39,7 @@ class TestPayrollHolds(PayrollCase):
         run.with_user(self.admin_user).action_create_draft_rules()
         draft = self.env['paylocity.gl.rule'].search([('connection_id', '=', self.connection.id),
                                                       ('code', '=', 'BONUS')])
-        self.assertEqual((draft.kind, draft.det), ('draft', 'E'))
+        self.assertEqual((draft.posting_sides, draft.det), ('draft', 'E'))
         self.process_runs()
         self.assertEqual(run.state, 'needs_mapping')   # a draft mapping has no account yet
 
@@ -67,7 +67,7 @@ class TestPayrollHolds(PayrollCase):
         self.assertFalse(self.moves_of(run))
         self.assertIn('Gross', run.hold_reason)
         self.assertIn('difference 1.00', run.hold_reason)
-        self.assertIn(line.paylocity_employee_id, run.hold_reason)
+        self.assertIn(line.paylocity_employee_code, run.hold_reason)
         self.assertEqual(run.activity_ids.summary, 'Pay run needs review')
 
         # The accountant accepts the listed differences: the entry is built from the detail lines, balanced.
@@ -94,7 +94,7 @@ class TestPayrollHolds(PayrollCase):
         _regular, run = self.fetched_ready_run()
         by_employee = {}
         for line in run.line_ids.filtered(lambda l: l.det_code == 'FICA-ER'):
-            by_employee.setdefault(line.paylocity_employee_id, line)
+            by_employee.setdefault(line.paylocity_employee_code, line)
         (doubled, doubled_line), (missing, missing_line) = list(by_employee.items())[:2]
         self.assertEqual(doubled_line.det_type, 'ER')
         doubled_line.sudo().copy()
@@ -117,7 +117,7 @@ class TestPayrollHolds(PayrollCase):
         values = reg.copy_data()[0]
         self.env['paylocity.pay.run.line'].sudo().create([dict(values, amount=Decimal('0.005'))] * 400)
         reg.sudo().amount = exact - Decimal('2.000')
-        stored = sum((d.amount for pay in run._employee_pays() if pay.employee_id == reg.paylocity_employee_id
+        stored = sum((d.amount for pay in run._employee_pays() if pay.employee_id == reg.paylocity_employee_code
                       for d in pay.details if d.det_code == 'REG'), Decimal(0))
         self.assertEqual(stored, exact)
         run.with_user(self.admin_user).action_post()

@@ -24,7 +24,7 @@ class TestPayrollNeverTwice(PayrollCase):
 
         # The daily poll finds the same run (and the others of its window) before the webhook is processed.
         polled = self.poll(today=regular.check_date)
-        by_process = {event.process_id: event for event in polled}
+        by_process = {event.process_code: event for event in polled}
         self.assertEqual(by_process[regular.process_id].state, 'duplicate')
         self.assertEqual(by_process[regular.process_id].duplicate_of_id, first)
         self.assertEqual(by_process[off_cycle.process_id].source, 'poll')
@@ -43,7 +43,7 @@ class TestPayrollNeverTwice(PayrollCase):
         self.assertEqual(first.state, 'done')
         self.assertIn('nothing to do', first.result_message)
         self.assertFalse(self.poll(today=regular.check_date).filtered(
-            lambda e: e.process_id == regular.process_id))
+            lambda e: e.process_code == regular.process_id))
         run.sudo().next_try_at = self.now()
         self.process_runs()
         run.with_user(self.admin_user).action_post()
@@ -51,7 +51,7 @@ class TestPayrollNeverTwice(PayrollCase):
                                                                        regular.run_id, source='poll')
         self.assertEqual((found, created), (run, False))
         self.assertEqual(self.env['paylocity.pay.run'].search_count([
-            ('connection_id', '=', self.connection.id), ('process_id', '=', regular.process_id)]), 1)
+            ('connection_id', '=', self.connection.id), ('process_code', '=', regular.process_id)]), 1)
         self.assertEqual(len(self.moves_of(run)), 1)
         self.assertEqual(run.post_count, 1)
         # Nothing was fetched again: the statements are stored.
@@ -131,7 +131,7 @@ class TestPayrollNeverTwice(PayrollCase):
         check_date = regular.check_date + datetime.timedelta(days=28)
         process_id = self.sandbox.run_payroll('C1001', check_date)
         events = self.poll(today=check_date)
-        event = events.filtered(lambda e: e.process_id == process_id)
+        event = events.filtered(lambda e: e.process_code == process_id)
         self.assertEqual((event.source, event.state), ('poll', 'received'))
         self.process_all()
         new_run = self.data().run(process_id)

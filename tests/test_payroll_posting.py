@@ -56,16 +56,16 @@ class TestPayrollPosting(PayrollCase):
         data = self.data()
         final = [s for s in regular.statements if data.employee(s.employee_id).status_type == 'T']
         self.assertEqual(len(final), 1, "the sandbox pays one terminated employee's final check")
-        row = run.employee_ids.filtered(lambda r: r.paylocity_employee_id == final[0].employee_id)
+        row = run.employee_ids.filtered(lambda r: r.paylocity_employee_code == final[0].employee_id)
         self.assertEqual(row.fetch_state, 'paid')
         self.assertEqual(Decimal(str(row.net_pay)), final[0].net)
 
         # Every employee paid by the run was asked and answered; long-gone leavers were not asked at all.
         paid = {s.employee_id for s in regular.statements}
         self.assertEqual(set(run.employee_ids.filtered(lambda r: r.fetch_state == 'paid')
-                             .mapped('paylocity_employee_id')), paid)
+                             .mapped('paylocity_employee_code')), paid)
         self.assertEqual(run.paid_count, len(paid))
-        asked = set(run.employee_ids.mapped('paylocity_employee_id'))
+        asked = set(run.employee_ids.mapped('paylocity_employee_code'))
         gone = {p.employee_id for p in data.employees.values()
                 if p.status_type == 'T' and (regular.check_date - p.termination_date).days > 45}
         self.assertTrue(gone)
@@ -111,7 +111,7 @@ class TestPayrollPosting(PayrollCase):
         self.process_all()
         run = self.run_of(regular)
         self.assertEqual(run.state, 'posted')
-        row = run.employee_ids.filtered(lambda r: r.paylocity_employee_id == late)
+        row = run.employee_ids.filtered(lambda r: r.paylocity_employee_code == late)
         self.assertEqual((row.fetch_state, row.binding_id.id, row.cost_center), ('paid', False, False))
         self.assertIn(late, run.build_warnings)
 
@@ -175,9 +175,9 @@ class TestPayrollPosting(PayrollCase):
         self.assertFalse(set(run_b.move_id.line_ids.account_id.ids) & set(run_a.move_id.line_ids.account_id.ids))
         # Company B's employees were asked only for company B.
         employees_b = set(self.data('C2002').employees)
-        self.assertTrue(set(run_b.employee_ids.mapped('paylocity_employee_id')) <= employees_b)
+        self.assertTrue(set(run_b.employee_ids.mapped('paylocity_employee_code')) <= employees_b)
         self.assertTrue(all('/companies/C2002/' in call.path for call in self.statement_calls()
-                            if any(r.paylocity_employee_id in call.path for r in run_b.employee_ids)
+                            if any(r.paylocity_employee_code in call.path for r in run_b.employee_ids)
                             and '/companies/C1001/' not in call.path))
         # A Paylocity user of company A sees A's pay run, not B's.
         runs = self.env['paylocity.pay.run'].with_user(self.pl_user).search([])

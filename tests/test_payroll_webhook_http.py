@@ -24,7 +24,7 @@ class TestPayrollWebhookHttp(HttpCase, PayrollCase):
                                                  auth=(USER, PASSWORD), copies=2)
         self.assertEqual(statuses, [200, 200])
         events = self.env['paylocity.event'].search([('connection_id', '=', self.connection.id),
-                                                     ('process_id', '=', regular.process_id)])
+                                                     ('process_code', '=', regular.process_id)])
         self.assertEqual(sorted(events.mapped('state')), ['duplicate', 'received'])
         self.process_all()
         run = self.run_of(regular)

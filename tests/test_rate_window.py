@@ -96,7 +96,7 @@ class TestSharedRateWindow(TransactionCase):
     def test_the_connection_client_paces_in_the_database(self):
         company = self.env['res.company'].create({'name': 'Rate window test company'})
         connection = self.env['paylocity.connection'].create({
-            'name': 'Rate window test', 'paylocity_company_id': 'RATEWIN', 'environment': 'test',
+            'name': 'Rate window test', 'paylocity_company_code': 'RATEWIN', 'environment': 'test',
             'company_id': company.id})
         connection._set_credentials('weblink', 'rate-window-client', 'secret')
         client = connection._get_client()

@@ -52,7 +52,7 @@ class TestSecretsAtRest(PaylocityCase):
         self.connection.with_user(self.admin_user).action_clear_weblink_credentials()
         row = self.raw_row(self.connection)
         self.assertFalse(row['weblink_secret_encrypted'])
-        self.assertFalse(row['weblink_client_id'])
+        self.assertFalse(row['weblink_client_identifier'])
         self.assertIsNone(self.connection._get_credentials('weblink'))
         self.assertIsNotNone(self.connection._get_credentials('nextgen'))
 

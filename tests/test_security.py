@@ -5,8 +5,8 @@ from odoo.tests import tagged
 from .common import PaylocityCase
 
 CREDENTIAL_FIELDS = (
-    'weblink_client_id', 'weblink_client_secret', 'weblink_secret_set', 'weblink_secret_expiry',
-    'nextgen_client_id', 'nextgen_client_secret', 'nextgen_secret_set', 'nextgen_secret_expiry',
+    'weblink_client_identifier', 'weblink_client_secret', 'weblink_secret_set', 'weblink_secret_expiry',
+    'nextgen_client_identifier', 'nextgen_client_secret', 'nextgen_secret_set', 'nextgen_secret_expiry',
     'public_key', 'encrypt_writes', 'webhook_token', 'webhook_url', 'webhook_username', 'webhook_password_set',
     'webhook_allowed_networks', 'weblink_base_url', 'weblink_token_url', 'nextgen_base_url', 'nextgen_token_url',
 )
@@ -18,14 +18,14 @@ class TestAccessRights(PaylocityCase):
 
     def test_user_reads_own_company_connection_without_credentials(self):
         connection = self.connection.with_user(self.user)
-        values = connection.read(['name', 'paylocity_company_id', 'environment', 'journal_id', 'last_test_state'])[0]
-        self.assertEqual(values['paylocity_company_id'], 'C1001')
+        values = connection.read(['name', 'paylocity_company_code', 'environment', 'journal_id', 'last_test_state'])[0]
+        self.assertEqual(values['paylocity_company_code'], 'C1001')
         for field_name in CREDENTIAL_FIELDS + CIPHERTEXT_FIELDS:
             with self.assertRaises(AccessError, msg=field_name):
                 connection.read([field_name])
         # the form the web client gets for this user has no credential field at all
         fields = connection.get_views([(False, 'form')])['models']['paylocity.connection']['fields']
-        self.assertIn('paylocity_company_id', fields)
+        self.assertIn('paylocity_company_code', fields)
         self.assertFalse(set(fields) & set(CREDENTIAL_FIELDS + CIPHERTEXT_FIELDS))
 
     def test_user_cannot_write(self):
@@ -35,10 +35,10 @@ class TestAccessRights(PaylocityCase):
         with self.assertRaises(AccessError):
             connection.write({'weblink_client_secret': 'attempt'})
         with self.assertRaises(AccessError):
-            connection.write({'weblink_client_id': 'attempt'})
+            connection.write({'weblink_client_identifier': 'attempt'})
         with self.assertRaises(AccessError):
             self.env['paylocity.connection'].with_user(self.user).create({
-                'name': 'x', 'paylocity_company_id': 'C9', 'company_id': self.company.id})
+                'name': 'x', 'paylocity_company_code': 'C9', 'company_id': self.company.id})
 
     def test_user_cannot_see_other_company_connection(self):
         other = self.make_connection('C2002', company_id=self.other_company.id)
@@ -58,11 +58,11 @@ class TestAccessRights(PaylocityCase):
         connection = self.connection.with_user(self.admin_user)
         # as the form's Save does: write, then read back what the form shows
         values = connection.web_save(
-            {'weblink_client_id': 'wl-new', 'weblink_client_secret': 'wl-secret-new',
+            {'weblink_client_identifier': 'wl-new', 'weblink_client_secret': 'wl-secret-new',
              'webhook_allowed_networks': '10.0.0.0/8'},
-            {'weblink_client_id': {}, 'weblink_client_secret': {}, 'weblink_secret_set': {}})[0]
+            {'weblink_client_identifier': {}, 'weblink_client_secret': {}, 'weblink_secret_set': {}})[0]
         self.assertEqual(connection._get_secret('weblink'), 'wl-secret-new')
-        self.assertEqual(values['weblink_client_id'], 'wl-new')
+        self.assertEqual(values['weblink_client_identifier'], 'wl-new')
         self.assertFalse(values['weblink_client_secret'])
         self.assertTrue(values['weblink_secret_set'])
         self.assertFalse(connection.read(['weblink_client_secret'])[0]['weblink_client_secret'])
@@ -75,9 +75,9 @@ class TestAccessRights(PaylocityCase):
 
     def test_admin_creates_connection(self):
         connection = self.env['paylocity.connection'].with_user(self.admin_user).create({
-            'name': 'Other sandbox company', 'paylocity_company_id': ' C2002 ', 'company_id': self.company.id,
-            'active': False, 'nextgen_client_id': 'ng', 'nextgen_client_secret': 'ng-secret'})
-        self.assertEqual(connection.paylocity_company_id, 'C2002')
+            'name': 'Other sandbox company', 'paylocity_company_code': ' C2002 ', 'company_id': self.company.id,
+            'active': False, 'nextgen_client_identifier': 'ng', 'nextgen_client_secret': 'ng-secret'})
+        self.assertEqual(connection.paylocity_company_code, 'C2002')
         self.assertEqual(connection._get_secret('nextgen'), 'ng-secret')
 
     def test_token_cache_has_no_orm_access(self):

@@ -18,7 +18,7 @@ class TestDbTokenStore(TransactionCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.connection_id = env['paylocity.connection'].create({
-                'name': 'Token store test', 'paylocity_company_id': 'TOKENSTORE', 'active': False,
+                'name': 'Token store test', 'paylocity_company_code': 'TOKENSTORE', 'active': False,
             }).id
         self.addCleanup(self._drop_connection)
 

@@ -59,7 +59,7 @@ class TestAdministratorTour(TourMixin, HttpCase, PaylocityCase):
             'net_pay_account': 'Tour net pay clearing',
         }, login='admin', url='/odoo/settings')
 
-        connection = self.env['paylocity.connection'].search([('paylocity_company_id', '=', 'C1001')])
+        connection = self.env['paylocity.connection'].search([('paylocity_company_code', '=', 'C1001')])
         self.assertEqual((connection.name, connection.last_test_state), ('Paylocity C1001', 'ok'))
         self.assertEqual(connection._get_credentials('weblink').client_secret, creds.weblink_client_secret)
         self.assertEqual(connection._get_credentials('nextgen').client_secret, creds.nextgen_client_secret)

@@ -60,7 +60,7 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         event = self.events()
         self.assertRecordValues(event, [{
             'state': 'received', 'source': 'webhook', 'event_type': 'new_hire', 'http_status': 200,
-            'paylocity_company_id': 'W1001', 'paylocity_employee_id': 'E100', 'remote_addr': '127.0.0.1',
+            'paylocity_company_code': 'W1001', 'paylocity_employee_code': 'E100', 'remote_addr': '127.0.0.1',
             'dedup_key': 'new_hire:W1001:E100:2026-01-05', 'company_id': self.company_a.id,
             'payload_size': len(raw), 'attempt_count': 0,
         }])
@@ -269,7 +269,7 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         with QUIET:
             response = self.post(new_hire_body('E9', company='W2002'))
         event = self.assert_rejected(response, 403, "companyId is not this connection's company")
-        self.assertRecordValues(event, [{'event_type': 'new_hire', 'paylocity_company_id': 'W2002'}])
+        self.assertRecordValues(event, [{'event_type': 'new_hire', 'paylocity_company_code': 'W2002'}])
         self.assertFalse(self.events(self.connection_b), "nothing reaches the other company's connection")
 
     def test_refusals_are_visible_to_administrators_by_day(self):

@@ -71,7 +71,7 @@ class Sandbox:
 
 def play_the_story(odoo, sandbox):
     """Records for every screen; returns the ids the screenshots open."""
-    connection_id = odoo.call('paylocity.connection', 'search', [('paylocity_company_id', '=', 'C1001')], limit=1)[0]
+    connection_id = odoo.call('paylocity.connection', 'search', [('paylocity_company_code', '=', 'C1001')], limit=1)[0]
     read = lambda *names: odoo.call('paylocity.connection', 'read', [connection_id], list(names))[0]  # noqa: E731
     odoo.call('paylocity.connection', 'action_test_connection', [connection_id])
     if not read('employee_poll_done_at')['employee_poll_done_at']:
@@ -108,10 +108,10 @@ def play_the_story(odoo, sandbox):
 
     def event_states():
         events = odoo.call('paylocity.event', 'search_read', [('connection_id', '=', connection_id)],
-                           ['state', 'paylocity_employee_id'])
+                           ['state', 'paylocity_employee_code'])
         return not any(e['state'] in ('received', 'processing', 'retrying') for e in events) and events
     events = odoo.wait_for('events processed', event_states)
-    failed = [e['id'] for e in events if e['state'] == 'failed' and e['paylocity_employee_id'] == unlucky]
+    failed = [e['id'] for e in events if e['state'] == 'failed' and e['paylocity_employee_code'] == unlucky]
     sandbox.clear_faults()
 
     def runs():

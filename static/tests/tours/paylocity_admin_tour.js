@@ -29,7 +29,7 @@ registry.category("web_tour.tours").add("paylocity_admin_tour", {
                 run: "click",
             },
             { trigger: field("name"), run: `edit ${data.name}` },
-            { trigger: field("paylocity_company_id"), run: `edit ${data.company}` },
+            { trigger: field("paylocity_company_code"), run: `edit ${data.company}` },
             { content: "Credentials", trigger: tab("Credentials"), run: "click" },
             { trigger: field("weblink_client_id"), run: `edit ${data.weblink_client_id}` },
             { trigger: field("weblink_client_secret"), run: `edit ${data.weblink_client_secret}` },
