@@ -61,7 +61,7 @@ class PaylocityConnection(models.Model):
         if not runs:
             return employees, years
         paid = set(self.env['paylocity.pay.run.employee'].sudo().search(
-            [('run_id', 'in', runs.ids), ('fetch_state', '=', 'paid')]).mapped('paylocity_employee_id'))
+            [('run_id', 'in', runs.ids), ('fetch_state', '=', 'paid')]).mapped('paylocity_employee_code'))
         employees = sorted(set(employees) | paid, key=lambda e: (len(e), e))
         years = sorted(set(years) | {run.check_date.year for run in runs})
         return employees, years

@@ -208,15 +208,15 @@ class PaylocityPayRun(models.Model):
 
     def _cost_centers_now(self, summaries_now):
         """Cost centers (at the mappings' level) of employees the run did not pay when posted."""
-        asked = set(self.employee_ids.filtered(lambda r: r.fetch_state == 'paid').mapped('paylocity_employee_id'))
+        asked = set(self.employee_ids.filtered(lambda r: r.fetch_state == 'paid').mapped('paylocity_employee_code'))
         new = [employee for employee, rows in summaries_now.items() if employee not in asked and any(
             s.process == self.run_number and s.check_date == self.check_date for s in rows)]
         if not new:
             return {}
         level = 'cost_center%s' % self.connection_id.analytic_level
         bindings = self.env['paylocity.employee'].sudo().with_context(active_test=False).search(
-            [('connection_id', '=', self.connection_id.id), ('paylocity_employee_id', 'in', new)])
-        return {b.paylocity_employee_id: b[level] or None for b in bindings}
+            [('connection_id', '=', self.connection_id.id), ('paylocity_employee_code', 'in', new)])
+        return {b.paylocity_employee_code: b[level] or None for b in bindings}
 
     def _make_correction(self, fix, comparison, current, before, after):
         """The correcting entry (posted or draft as the connection says, in an open period), then the current
@@ -237,7 +237,7 @@ class PaylocityPayRun(models.Model):
             'paylocity_net': float(after.totals.net - before.totals.net),
             'paylocity_employer_cost': float(after.totals.employer - before.totals.employer),
         }
-        ref = payroll.entry_reference(connection.paylocity_company_id, self.company_id.name, self.check_date,
+        ref = payroll.entry_reference(connection.paylocity_company_code, self.company_id.name, self.check_date,
                                       self.run_number)
         vals = {
             'move_type': 'entry',
@@ -296,7 +296,7 @@ class PaylocityPayRun(models.Model):
         Line = self.env['paylocity.pay.run.line'].sudo()
         for employee in comparison.employees:
             numbers = {c.transaction_number for c in comparison.changes if c.employee_id == employee}
-            old = [('run_id', '=', self.id), ('paylocity_employee_id', '=', employee),
+            old = [('run_id', '=', self.id), ('paylocity_employee_code', '=', employee),
                    ('transaction_number', 'in', list(numbers))]
             Statement.search(old).write({'active': False, 'superseded_by_move_id': move.id})
             Line.search(old).write({'active': False, 'superseded_by_move_id': move.id})
@@ -304,7 +304,7 @@ class PaylocityPayRun(models.Model):
             if not pay:
                 continue
             row = self._run_employee_row(employee, pay)
-            common = {'run_id': self.id, 'run_employee_id': row.id, 'paylocity_employee_id': employee,
+            common = {'run_id': self.id, 'run_employee_id': row.id, 'paylocity_employee_code': employee,
                       'employee_id': row.employee_id.id, 'correction_move_id': move.id}
             types = {d.transaction_number: getattr(d, 'transaction_type', None) for d in pay.details}
             Statement.create([{
@@ -330,13 +330,13 @@ class PaylocityPayRun(models.Model):
 
     def _run_employee_row(self, employee, pay):
         """The run's row of ``employee``, made 'paid' (created for an employee the run did not ask)."""
-        row = self.employee_ids.filtered(lambda r: r.paylocity_employee_id == employee)
+        row = self.employee_ids.filtered(lambda r: r.paylocity_employee_code == employee)
         if row:
             row._set_state('paid', {'error': False})
             return row
         binding = self.env['paylocity.employee'].sudo().with_context(active_test=False).search(
-            [('connection_id', '=', self.connection_id.id), ('paylocity_employee_id', '=', employee)], limit=1)
+            [('connection_id', '=', self.connection_id.id), ('paylocity_employee_code', '=', employee)], limit=1)
         return self.env['paylocity.pay.run.employee'].sudo().create({
-            'run_id': self.id, 'paylocity_employee_id': employee, 'binding_id': binding.id,
+            'run_id': self.id, 'paylocity_employee_code': employee, 'binding_id': binding.id,
             'employee_id': binding.employee_id.id, 'cost_center': pay.cost_center or False,
             'fetch_state': 'paid', 'fetched_at': fields.Datetime.now()})

@@ -201,7 +201,7 @@ class TestJobQueue(EventSetupMixin, TransactionCase):
         run._set_state('cancelled', {'hold_reason': 'kept'})
         self.assertEqual(run.hold_reason, 'kept')
         # The employees a run asks declare theirs too: an answer is final.
-        row = self.env['paylocity.pay.run.employee'].create({'run_id': run.id, 'paylocity_employee_id': 'J104'})
+        row = self.env['paylocity.pay.run.employee'].create({'run_id': run.id, 'paylocity_employee_code': 'J104'})
         row._set_state('paid')
         with self.assertRaises(UserError) as caught:
             row._set_state('error')

@@ -52,8 +52,8 @@ class TestAdministratorTour(TourMixin, HttpCase, PaylocityCase):
         hosts = sandbox_hosts(self.sandbox.base_url)
         self.run_tour('paylocity_admin_tour', {
             'name': 'Paylocity C1001', 'company': 'C1001',
-            'weblink_client_id': creds.weblink_client_id, 'weblink_client_secret': creds.weblink_client_secret,
-            'nextgen_client_id': creds.nextgen_client_id, 'nextgen_client_secret': creds.nextgen_client_secret,
+            'weblink_client_identifier': creds.weblink_client_id, 'weblink_client_secret': creds.weblink_client_secret,
+            'nextgen_client_identifier': creds.nextgen_client_id, 'nextgen_client_secret': creds.nextgen_client_secret,
             'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
             'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
             'net_pay_account': 'Tour net pay clearing',
@@ -86,7 +86,7 @@ class TestAccountantTour(TourMixin, HttpCase, PayrollCase):
 
         self.run_tour('paylocity_accountant_tour', {
             'connection': self.connection.name, 'code': 'BONUS', 'account': bonus_account.name,
-            'reference': run.process_id,
+            'reference': run.process_code,
         }, login=accountant.login)
 
         self.assertEqual(run.state, 'posted')

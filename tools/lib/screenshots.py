@@ -116,9 +116,9 @@ def play_the_story(odoo, sandbox):
 
     def runs():
         found = odoo.call('paylocity.pay.run', 'search_read', [('connection_id', '=', connection_id),
-                                                              ('process_id', 'in', [posted, held])],
-                          ['process_id', 'state'])
-        states = {run['process_id']: run for run in found}
+                                                              ('process_code', 'in', [posted, held])],
+                          ['process_code', 'state'])
+        states = {run['process_code']: run for run in found}
         if states.get(posted, {}).get('state') == 'posted' and states.get(held, {}).get('state') == 'needs_mapping':
             return states
         return None
