@@ -75,7 +75,7 @@ FLOOR_ADDON = {
 }
 
 SETUP_CONNECTION = textwrap.dedent("""\
-    from odoo.addons.paylocity_connector.models.paylocity_connection import hash_webhook_password
+    from odoo.addons.paylocity_connector.paylocity.webhooks import hash_webhook_password
     connection = env['paylocity.connection'].create({
         'name': 'Bench', 'paylocity_company_code': %(company)r, 'environment': 'test',
         'company_id': env.ref('base.main_company').id, 'webhook_allowed_networks': '127.0.0.1/32'})

@@ -4,9 +4,10 @@ from . import paylocity_state_mixin
 from . import paylocity_job_mixin
 from . import paylocity_cron_mixin
 from . import paylocity_connection
+from . import paylocity_connection_credentials
+from . import paylocity_connection_webhook
 from . import paylocity_code
 from . import paylocity_employee
-from . import paylocity_connection_webhook
 from . import paylocity_event
 from . import paylocity_event_retention
 from . import paylocity_event_attempt

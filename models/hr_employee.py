@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
 
-from .paylocity_employee import STATUS_TYPES
+from ..const import STATUS_TYPES
 
 # Like every field only on hr.employee (not on its public profile), these are for HR officers; the bindings are
 # read as superuser, so an HR officer sees the Paylocity id and status without rights on the binding model.

@@ -10,6 +10,7 @@ from datetime import date
 
 from odoo import api, fields, models
 
+from ..const import NEXTGEN, WEBLINK
 from ..paylocity import directory
 from ..paylocity.errors import PaylocityError
 from ..paylocity.fanout import FATAL_ERRORS
@@ -34,6 +35,7 @@ WEBLINK_RESOURCES = {
     'earning': 'earnings', 'deduction': 'deductions', 'tax': 'taxes',
 }
 ALIGNED_FIELDS = ('department_id', 'job_id', 'work_location_id', 'analytic_account_id')
+CODE_MAX = 40   # longer than any code Paylocity gives; a runaway value is cut, not refused
 
 
 class PaylocityCode(models.Model):
@@ -74,6 +76,34 @@ class PaylocityCode(models.Model):
                 self.env['paylocity.employee']._invalidate_codes(code.connection_id, code.code_type, [code.code])
         return res
 
+    # === CREATION (the only place codes are made) === #
+    @api.model
+    def _create_codes(self, connection, rows):
+        """Create the codes ``rows`` (dicts with ``code_type``, ``code`` and optionally ``name``, ``active``,
+        ``last_seen``) for ``connection``, as superuser; returns them. The import, a sync meeting a code Paylocity
+        did not list, and payroll meeting an unknown earning, deduction or tax all create codes here."""
+        if not rows:
+            return self.sudo().browse()
+        return self.sudo().create([{
+            'connection_id': connection.id,
+            'code_type': row['code_type'],
+            'code': row['code'][:CODE_MAX],
+            'name': row.get('name') or False,
+            'active': row.get('active', True),
+            'last_seen': row.get('last_seen') or False,
+        } for row in rows])
+
+    @api.model
+    def _find_or_create(self, connection, code_type, code_text):
+        """The connection's code of ``code_type`` spelled ``code_text`` (exactly, else in any case), created
+        (named after itself) when Paylocity used one the reference-data import has not brought in."""
+        Code = self.sudo().with_context(active_test=False)
+        domain = [('connection_id', '=', connection.id), ('code_type', '=', code_type)]
+        code = Code.search(domain + [('code', '=', code_text)], limit=1) or \
+            Code.search(domain + [('code', '=ilike', directory.like_literal(code_text))], limit=1)
+        return code or self._create_codes(connection, [{'code_type': code_type, 'code': code_text,
+                                                        'name': code_text}])
+
     # === IMPORT === #
     @api.model
     def _import_for(self, connection, client):
@@ -96,8 +126,8 @@ class PaylocityCode(models.Model):
         """``({code_type: [(code, name, active)]}, {code_type: error text})``: NextGen for the org codes when that
         pair is configured (falling back to WebLink), WebLink for the rest."""
         fetched, errors = {}, {}
-        has_nextgen = connection._has_credentials('nextgen')
-        has_weblink = connection._has_credentials('weblink')
+        has_nextgen = connection._has_credentials(NEXTGEN)
+        has_weblink = connection._has_credentials(WEBLINK)
         if has_nextgen:
             for code_type, rows in self._fetch_nextgen(client, errors).items():
                 fetched[code_type] = rows
@@ -154,9 +184,8 @@ class PaylocityCode(models.Model):
         existing = Code.search([('connection_id', '=', connection.id), ('code_type', '=', code_type)])
         by_code = {code.code: code for code in existing}
         changes = directory.code_changes({c.code: (c.name, c.active) for c in existing}, rows)
-        if changes.created:
-            Code.create([{'connection_id': connection.id, 'code_type': code_type, 'code': code[:40], 'name': name,
-                          'active': active, 'last_seen': now} for code, name, active in changes.created])
+        self._create_codes(connection, [{'code_type': code_type, 'code': code, 'name': name, 'active': active,
+                                         'last_seen': now} for code, name, active in changes.created])
         for code, _old, new in changes.renamed:
             by_code[code].write({'name': new})
             by_code[code]._rename_aligned(new)

@@ -6,6 +6,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import WEBLINK
 from ..paylocity import payroll
 from ..paylocity.errors import PaylocityError
 from ..paylocity.webhooks import PAYROLL_PROCESSED, dedup_key
@@ -71,17 +72,6 @@ class PaylocityConnection(models.Model):
     _payroll_poll_days_positive = models.Constraint(
         'CHECK (payroll_poll_days >= 0)', "The payroll poll window cannot be negative.")
 
-    # Settings that change how pay runs are built: runs waiting for a mapping or review look again.
-    _PAYROLL_BUILD_FIELDS = frozenset((
-        'payroll_net_pay_account_id', 'journal_id', 'payroll_detail_level', 'analytic_level', 'payroll_enabled',
-        'payroll_posting'))
-
-    def write(self, vals):
-        result = super().write(vals)
-        if self._PAYROLL_BUILD_FIELDS & set(vals):
-            self.env['paylocity.pay.run']._requeue_held(self)
-        return result
-
     def _compute_payroll_counts(self):
         rules = dict(self.env['paylocity.gl.rule']._read_group(
             [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
@@ -90,10 +80,6 @@ class PaylocityConnection(models.Model):
         for connection in self:
             connection.gl_rule_count = rules.get(connection, 0)
             connection.pay_run_count = runs.get(connection, 0)
-
-    def _payroll_client(self):
-        """The connection's client; ``paylocity_client_options`` in the context tunes it (tests, benchmarks)."""
-        return self._get_client(**dict(self.env.context.get('paylocity_client_options') or {}))
 
     def _payroll_accountant(self):
         """Who receives payroll activities: the accountant, else the responsible, else the administrator."""
@@ -175,14 +161,6 @@ class PaylocityConnection(models.Model):
             return self._notify(self.env._("%(count)s mapping(s) need attention.", count=len(bad)), 'warning')
         return self._notify(self.env._("Every mapping is usable."), 'success')
 
-    def _notify(self, message, kind):
-        return {
-            'type': 'ir.actions.client',
-            'tag': 'display_notification',
-            'params': {'message': message, 'type': kind,
-                       'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}},
-        }
-
     # === DEMO === #
     # The sandbox's codes (sandbox/data.py) → (debit, credit) account keys of Odoo's generic chart.
     _DEMO_MAPPING = {
@@ -216,7 +194,7 @@ class PaylocityConnection(models.Model):
                               'payroll_start_date': fields.Date.context_today(self) - datetime.timedelta(days=60)})
             for code_type, rules in self._DEMO_MAPPING.items():
                 for code_text, (debit, credit) in rules.items():
-                    code = self.env['paylocity.gl.rule']._find_or_create_code(connection, code_type, code_text)
+                    code = self.env['paylocity.code']._find_or_create(connection, code_type, code_text)
                     if self.env['paylocity.gl.rule'].search_count([('connection_id', '=', connection.id),
                                                                    ('code_id', '=', code.id)]):
                         continue
@@ -239,7 +217,7 @@ class PaylocityConnection(models.Model):
         each (check date, run) not yet known as a Payroll Processed poll event; the event meets a webhook of the
         same run on its de-duplication key, and its handler creates the pay run. Returns the new events."""
         self.ensure_one()
-        if not self.payroll_enabled or not self._get_credentials('weblink'):
+        if not self.payroll_enabled or not self._get_credentials(WEBLINK):
             return self.env['paylocity.event']
         today = today or fields.Date.context_today(self)
         since = today - datetime.timedelta(days=max(self.payroll_poll_days, 0))
@@ -254,7 +232,7 @@ class PaylocityConnection(models.Model):
         employees, years = self._verification_reads(watched, employees, payroll.poll_years(since, until))
         items = [(employee, year) for employee in employees for year in years]
         found = set()
-        client = self._payroll_client()
+        client = self._get_client()
         try:
             results = client.fan_out(
                 lambda item: client.get_pay_statement_summaries(item[0], item[1]), items)

@@ -16,15 +16,14 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import NEXTGEN, WEBLINK
 from ..paylocity import directory
 from ..paylocity.errors import NotFound, PaylocityError
 from ..paylocity.fanout import FATAL_ERRORS
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, dedup_key
-from .paylocity_connection import SECRET_FIELDS
 
 _logger = logging.getLogger(__name__)
 
-ADMIN = 'paylocity_connector.group_paylocity_admin'
 POLL_CRON = 'paylocity_connector.ir_cron_paylocity_employee_poll'
 LEVELS = [('1', 'Cost center 1'), ('2', 'Cost center 2'), ('3', 'Cost center 3')]
 NEXTGEN_INCLUDE = ('info', 'position', 'status')   # never payRate: pay data has no place in the directory
@@ -49,8 +48,7 @@ def _fetched_in_order(fetch, chunks, ahead):
 
 
 class PaylocityConnection(models.Model):
-    _name = 'paylocity.connection'
-    _inherit = ['paylocity.connection', 'paylocity.cron.mixin']
+    _inherit = 'paylocity.connection'
 
     # === OPTIONS === #
     sync_employees = fields.Boolean(
@@ -123,16 +121,6 @@ class PaylocityConnection(models.Model):
         self.ensure_one()
         return '|'.join((self.department_level or '', ','.join(self._owned_field_names())))
 
-    def _has_credentials(self, family):
-        self.ensure_one()
-        stored = self.sudo()
-        return bool((stored['%s_client_identifier' % family] or '').strip() and stored[SECRET_FIELDS[family]])
-
-    def _get_sync_client(self):
-        """The connection's client; ``paylocity_client_options`` in the context tunes it (tests, benchmarks)."""
-        self.ensure_one()
-        return self._get_client(**dict(self.env.context.get('paylocity_client_options') or {}))
-
     # === REFERENCE DATA === #
     def _reference_import_due(self):
         self.ensure_one()
@@ -145,7 +133,7 @@ class PaylocityConnection(models.Model):
         self.ensure_one()
         connection = self.sudo()
         try:
-            client = connection._get_sync_client()
+            client = connection._get_client()
             try:
                 counts, errors = self.env['paylocity.code']._import_for(connection, client)
             finally:
@@ -219,9 +207,9 @@ class PaylocityConnection(models.Model):
             connection.write({'employee_poll_started_at': fields.Datetime.now()})
         if not connection.reference_import_date:
             connection._import_reference_data(raise_errors=False)
-        client = connection._get_sync_client()
+        client = connection._get_client()
         try:
-            if connection._has_credentials('nextgen'):
+            if connection._has_credentials(NEXTGEN):
                 records = {employee.id: employee.to_record(company_id)
                            for employee in client.iter_nextgen_employees(include=NEXTGEN_INCLUDE)}
                 ids = directory.after_cursor(records, connection.employee_poll_cursor)
@@ -239,7 +227,7 @@ class PaylocityConnection(models.Model):
             chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
             remaining = len(ids)
             # Reading chunk n+1 from Paylocity overlaps applying chunk n (not in tests: the test cursor is shared).
-            ahead = self._can_commit() and not connection._has_credentials('nextgen')
+            ahead = self._can_commit() and not connection._has_credentials(NEXTGEN)
             for index, (chunk, fetched) in enumerate(_fetched_in_order(fetch, chunks, ahead)):
                 connection._poll_chunk(fetched, stats)
                 connection.write({'employee_poll_cursor': chunk[-1]})
@@ -299,9 +287,9 @@ class PaylocityConnection(models.Model):
         """The full current record of one employee (WebLink GET; NextGen batch when WebLink is absent)."""
         self.ensure_one()
         connection = self.sudo()
-        client = connection._get_sync_client()
+        client = connection._get_client()
         try:
-            if connection._has_credentials('weblink') or not connection._has_credentials('nextgen'):
+            if connection._has_credentials(WEBLINK) or not connection._has_credentials(NEXTGEN):
                 return client.get_employee(employee_id).to_record(connection.paylocity_company_code)
             for employee in client.iter_nextgen_employees(include=NEXTGEN_INCLUDE):
                 if employee.id == str(employee_id):
@@ -323,13 +311,13 @@ class PaylocityConnection(models.Model):
         self.ensure_one()
         connection = self.sudo()
         owned = connection._owned_field_names()
-        if not owned or not connection._has_credentials('weblink'):
+        if not owned or not connection._has_credentials(WEBLINK):
             return 0
         since = connection.employee_push_cursor or fields.Datetime.to_datetime('1970-01-01')
         started = self.env.cr.now().replace(microsecond=0)
         Binding = self.env['paylocity.employee'].sudo().with_context(active_test=False)
         bindings = Binding.search([
-            ('connection_id', '=', connection.id), ('status_type', '!=', 'T'),
+            ('connection_id', '=', connection.id), ('status_type', '!=', directory.TERMINATED),
             '|', '|', ('write_date', '>=', since), ('employee_id.write_date', '>=', since),
             ('employee_id.work_contact_id.write_date', '>=', since),
         ])
@@ -345,7 +333,7 @@ class PaylocityConnection(models.Model):
         if not work:
             connection.write({'employee_push_cursor': started})
             return 0
-        client = connection._get_sync_client()
+        client = connection._get_client()
         try:
             results = client.fan_out(lambda item: client.patch_employee(item[0].paylocity_employee_code, item[2]),
                                      work)
@@ -371,14 +359,6 @@ class PaylocityConnection(models.Model):
         return sent
 
     # === SCREENS === #
-    def _notify(self, message, kind):
-        return {
-            'type': 'ir.actions.client',
-            'tag': 'display_notification',
-            'params': {'message': message, 'type': kind, 'sticky': False,
-                       'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}},
-        }
-
     def action_view_bindings(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_employee')

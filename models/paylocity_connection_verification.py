@@ -110,7 +110,7 @@ class PaylocityConnection(models.Model):
         out = {}
         if not calls:
             return out
-        client = self._payroll_client()
+        client = self._get_client()
         try:
             results = client.fan_out(
                 lambda call: client.get_pay_statement_details(call[0], call[1].year, call[1]), calls)

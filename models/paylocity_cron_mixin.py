@@ -5,9 +5,9 @@ from markupsafe import Markup
 
 from odoo import fields, models
 
-_logger = logging.getLogger(__name__)
+from ..const import ADMIN_GROUP
 
-ADMIN = 'paylocity_connector.group_paylocity_admin'
+_logger = logging.getLogger(__name__)
 
 
 class PaylocityCronMixin(models.AbstractModel):
@@ -23,7 +23,7 @@ class PaylocityCronMixin(models.AbstractModel):
     _paylocity_parameters = {'cron_alert_failures': 3}
 
     cron_failures = fields.Json(
-        'Background job failures', readonly=True, copy=False, groups=ADMIN,
+        'Background job failures', readonly=True, copy=False, groups=ADMIN_GROUP,
         help="Per connection-level job: failures in a row, the last error and when it happened.")
 
     def _run_cron_job(self, job, work, message_field=None):

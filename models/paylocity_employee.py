@@ -12,12 +12,11 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
+from ..const import ADMIN_GROUP, STATUS_TYPES
 from ..paylocity import directory
 
 _logger = logging.getLogger(__name__)
 
-ADMIN = 'paylocity_connector.group_paylocity_admin'
-STATUS_TYPES = [('A', 'Active'), ('L', 'Leave of absence'), ('T', 'Terminated')]
 
 # Binding field that records each aligned code type, to find the employees an alignment change concerns.
 CODE_BINDING_FIELDS = {
@@ -75,7 +74,7 @@ class PaylocityEmployee(models.Model):
         readonly=True, copy=False,
         help="Hash of the synced fields at the last sync: an unchanged hash means nothing to write.")
     paylocity_values = fields.Json(
-        readonly=True, copy=False, groups=ADMIN,
+        readonly=True, copy=False, groups=ADMIN_GROUP,
         help="The Odoo values Paylocity gave at the last sync: tells an Odoo edit from a Paylocity change, and "
              "which Odoo-owned values still have to be sent to Paylocity.")
     sync_warning = fields.Char(readonly=True, help="What the last sync could not apply (e.g. an unknown code).")
@@ -248,7 +247,7 @@ class _SyncRun:
                         'name': name, 'last_seen': self.now}
         if not missing:
             return
-        created = self.Code.create(list(missing.values()))
+        created = self.Code._create_codes(self.connection, list(missing.values()))
         created.filtered(lambda c: c.code_type in ('position', 'work_location'))._align()
         for code in created:
             self.codes[code.code_type, code.code] = code

@@ -25,9 +25,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..const import ADMIN_GROUP
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, EVENT_TYPES
-
-ADMIN = 'paylocity_connector.group_paylocity_admin'
 
 EVENT_TYPE_SELECTION = [
     ('new_hire', 'New Hire'),
@@ -121,7 +120,7 @@ class PaylocityEvent(models.Model):
     summary = fields.Text(readonly=True, help="Non-personal fields of the body (dates, cost-center codes).")
 
     # === DELIVERY === #
-    payload = fields.Text(groups=ADMIN, readonly=True, prefetch=False,
+    payload = fields.Text(groups=ADMIN_GROUP, readonly=True, prefetch=False,
                           help="Raw body as received; erased after the connection's retention period.")
     payload_size = fields.Integer('Body size (bytes)', readonly=True)
     payload_purged_at = fields.Datetime('Payload erased on', readonly=True)
@@ -383,7 +382,7 @@ class PaylocityEvent(models.Model):
     # === REPLAY === #
     def action_replay(self):
         """Queue the events again through the same idempotent handlers (administrators only)."""
-        if not self.env.user.has_group(ADMIN):
+        if not self.env.user.has_group(ADMIN_GROUP):
             raise AccessError(self.env._("Only Paylocity administrators can replay events."))
         replayable = self.filtered(lambda e: e.state in REPLAYABLE_STATES)
         if replayable:

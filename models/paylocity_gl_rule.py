@@ -14,11 +14,11 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..paylocity.journal import ANALYTIC_EMPLOYEE, ANALYTIC_FIXED, GlRule
+from ..paylocity.journal import ANALYTIC_EMPLOYEE, ANALYTIC_FIXED, DEDUCTION, EARNING, TAX, GlRule
 
 _logger = logging.getLogger(__name__)
 
-DET_OF_TYPE = {'earning': 'E', 'deduction': 'D', 'tax': 'T'}
+DET_OF_TYPE = {'earning': EARNING, 'deduction': DEDUCTION, 'tax': TAX}   # Paylocity's DET letters
 TYPE_OF_DET = {det: code_type for code_type, det in DET_OF_TYPE.items()}
 CHECK_MARGIN = timedelta(hours=1)
 
@@ -37,7 +37,7 @@ class PaylocityGlRule(models.Model):
         'paylocity.code', string='Paylocity code', required=True, ondelete='restrict', check_company=True,
         domain="[('connection_id', '=', connection_id), ('code_type', 'in', ('earning', 'deduction', 'tax'))]")
     code = fields.Char(related='code_id.code', store=True, string='Code')
-    det = fields.Selection([('E', 'Earning'), ('D', 'Deduction'), ('T', 'Tax')], string='Code type',
+    det = fields.Selection([(EARNING, 'Earning'), (DEDUCTION, 'Deduction'), (TAX, 'Tax')], string='Code type',
                            compute='_compute_det', store=True,
                            help="Paylocity's DET letter of the code: E earning, D deduction, T tax.")
     cost_center_id = fields.Many2one(
@@ -250,8 +250,8 @@ class PaylocityGlRule(models.Model):
                     for rule in Rule.search([('connection_id', '=', connection.id), ('active', '=', True)])}
         vals_list = []
         for code_type, code_text, cost_center in wanted:
-            code = self._find_or_create_code(connection, code_type, code_text)
-            center = self._find_or_create_code(connection, level, cost_center) if cost_center else Code
+            code = Code._find_or_create(connection, code_type, code_text)
+            center = Code._find_or_create(connection, level, cost_center) if cost_center else Code
             key = (code.id, center.id or False)
             if key in existing:
                 continue
@@ -259,19 +259,6 @@ class PaylocityGlRule(models.Model):
             vals_list.append({'connection_id': connection.id, 'code_id': code.id, 'cost_center_id': center.id,
                               'analytic_mode': 'employee' if code_type == 'earning' else 'none'})
         return Rule.create(vals_list)
-
-    @api.model
-    def _find_or_create_code(self, connection, code_type, code_text):
-        """The connection's Paylocity code, created (named after itself) when pay statements used one the
-        reference-data import has not brought in."""
-        Code = self.env['paylocity.code'].sudo().with_context(active_test=False)
-        code = Code.search([('connection_id', '=', connection.id), ('code_type', '=', code_type),
-                            ('code', '=', code_text)], limit=1)
-        if not code:
-            code = Code.search([('connection_id', '=', connection.id), ('code_type', '=', code_type),
-                                ('code', '=ilike', code_text)], limit=1)
-        return code or Code.create({'connection_id': connection.id, 'code_type': code_type, 'code': code_text,
-                                    'name': code_text})
 
     # === DAILY CHECK === #
     @api.model

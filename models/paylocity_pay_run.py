@@ -28,8 +28,6 @@ from ..paylocity import payroll
 from ..paylocity.models import parse_date
 from .paylocity_job_mixin import JobBusy
 
-ADMIN = 'paylocity_connector.group_paylocity_admin'
-ACCOUNTANT = 'account.group_account_manager'
 TODO = 'mail.mail_activity_data_todo'
 
 STATES = [

@@ -5,14 +5,15 @@ from markupsafe import Markup
 from odoo import models
 from odoo.exceptions import AccessError, UserError
 
-from .paylocity_pay_run import ACCOUNTANT, ADMIN, ENTRY_STATUSES, GONE_STATUSES, TODO
+from ..const import ACCOUNTANT_GROUP, ADMIN_GROUP
+from .paylocity_pay_run import ENTRY_STATUSES, GONE_STATUSES, TODO
 
 
 class PaylocityPayRun(models.Model):
     _inherit = 'paylocity.pay.run'
 
     def _check_accountant(self):
-        if not (self.env.user.has_group(ADMIN) or self.env.user.has_group(ACCOUNTANT) or self.env.su):
+        if not (self.env.user.has_group(ADMIN_GROUP) or self.env.user.has_group(ACCOUNTANT_GROUP) or self.env.su):
             raise AccessError(self.env._("Only Paylocity administrators and accounting managers can do this."))
         self.check_access('write')
 

@@ -51,7 +51,7 @@ class PaylocityPayRun(models.Model):
         batch_size = max(self._param('payroll_fetch_batch'), 1)
         tried = []
         fatal = None
-        client = connection._payroll_client()
+        client = connection._get_client()
         try:
             if not self.employees_listed:
                 self._list_employees(client)

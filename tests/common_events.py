@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from odoo.tests import new_test_user
 
-from ..models.paylocity_connection import hash_webhook_password
+from ..paylocity.webhooks import hash_webhook_password
 
 ADMIN_GROUP = 'paylocity_connector.group_paylocity_admin'
 USER_GROUP = 'paylocity_connector.group_paylocity_user'

@@ -3,7 +3,7 @@
 re-sends) to Odoo's webhook route; the run is fetched from the sandbox and posted once."""
 from odoo.tests import HttpCase, tagged
 
-from ..models.paylocity_connection import hash_webhook_password
+from ..paylocity.webhooks import hash_webhook_password
 from .payroll_common import PayrollCase
 
 USER, PASSWORD = 'payroll-hooks', 'a long webhook password'
