@@ -417,13 +417,3 @@ class PaylocityEvent(models.Model):
             'res_id': self.duplicate_of_id.id,
             'view_mode': 'form',
         }
-
-    # === HANDLER HELPERS === #
-    def _payload_json(self):
-        """The stored body parsed as JSON ({} once purged or unreadable). Handlers re-read Paylocity anyway."""
-        self.ensure_one()
-        try:
-            data = json.loads(self.sudo().payload or '{}')
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
