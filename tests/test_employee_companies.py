@@ -3,7 +3,7 @@
 linked bindings without carrying anything across."""
 from odoo.tests import tagged
 
-from .common_employees import EmployeeSyncCase
+from .common import EmployeeSyncCase
 
 
 @tagged('post_install', '-at_install')
@@ -40,7 +40,7 @@ class TestEmployeeCompanies(EmployeeSyncCase):
         hired = self.hire('C2002')
         with self.spy_writes(('hr.employee',)) as writes:
             self.deliver('new_hire', hired, self.connection_b)
-            self.process()
+            self.process_events()
         self.assertEqual(self.employee(hired, self.connection_b).company_id, self.other_company)
         self.assertFalse(self.binding(hired))
         [created] = [vals for _model, op, _ids, vals in writes if op == 'create']

@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common_employees import EmployeeSyncCase
+from .common import EmployeeSyncCase
 
 TRANSPORT = 'odoo.addons.paylocity_connector.paylocity.transport'
 SYNC = 'odoo.addons.paylocity_connector.models.paylocity_cron_mixin'
@@ -122,7 +122,7 @@ class TestEmployeePoll(EmployeeSyncCase):
                                                     ('paylocity_employee_code', '=', '1003')])
         self.assertRecordValues(event, [{'event_type': 'employee_change', 'source': 'poll', 'state': 'received'}])
         self.sandbox.clear_faults()
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertEqual(event.employee_id, self.employee('1003'))
         self.assertEqual(self.employee('1003').parent_id, self.employee('1001'))
@@ -156,7 +156,7 @@ class TestEmployeePoll(EmployeeSyncCase):
         event = self.env['paylocity.event'].search([('paylocity_employee_code', '=', '1003'),
                                                     ('connection_id', '=', self.connection.id)])
         self.assertEqual(event.state, 'received')
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertEqual(event.employee_id.work_email, refused)
 

@@ -4,7 +4,7 @@ connection says so); the sandbox decrypts and records what it received."""
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common_employees import EmployeeSyncCase
+from .common import EmployeeSyncCase
 
 
 @tagged('post_install', '-at_install')

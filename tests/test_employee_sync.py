@@ -8,8 +8,7 @@ from psycopg2 import IntegrityError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import USER_GROUP
-from .common_employees import EmployeeSyncCase
+from .common import USER_GROUP, EmployeeSyncCase
 
 
 @tagged('post_install', '-at_install')
@@ -25,7 +24,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         eid = self.hire(job_title='Platform Engineer', work_phone='(217) 555-0142', employee_type='RPT')
         person = self.person(eid)
         event = self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
 
         self.assertEqual(event.state, 'done')
         employee = self.employee(eid)
@@ -65,11 +64,11 @@ class TestEmployeeSync(EmployeeSyncCase):
         first = self.deliver('new_hire', eid)
         second = self.deliver('new_hire', eid)
         self.assertEqual(second.state, 'duplicate')
-        self.process()
+        self.process_events()
         # Paylocity re-sends after the window too, and replays happen: the same hire processed again.
         first.with_user(self.env.ref('base.user_admin')).action_replay()
         with self.spy_writes() as writes:
-            self.process()
+            self.process_events()
         self.assertEqual(first.state, 'done')
         self.assertEqual(first.result_message, 'No change.')
         self.assertEqual(len(self.binding(eid)), 1)
@@ -83,7 +82,7 @@ class TestEmployeeSync(EmployeeSyncCase):
             'name': 'Known Before', 'company_id': self.company.id, 'work_email': person.work_email.upper(),
             'work_phone': '(608) 555-0199'})
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         self.assertEqual(self.employee(eid), existing)
         self.assertEqual(self.env['hr.employee'].search_count([('work_email', '=ilike', person.work_email)]), 1)
         # Paylocity owns the name; Odoo owns the phone it already had (pushed to Paylocity, not overwritten).
@@ -96,7 +95,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         lookalike = self.env['hr.employee'].create({
             'name': 'Pat Lookalike', 'company_id': self.company.id, 'work_email': 'patxlee.77@c1001.example.com'})
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         self.assertNotEqual(self.employee(eid), lookalike)
         self.assertEqual(self.employee(eid).work_email, 'pat_lee.77@c1001.example.com')
 
@@ -107,7 +106,7 @@ class TestEmployeeSync(EmployeeSyncCase):
             'name': 'Badge Holder', 'company_id': self.company.id, 'barcode': eid,
             'work_email': 'other.address@odoo.example.com'})
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         self.assertEqual(self.employee(eid), existing)
         self.assertEqual(existing.work_email, 'other.address@odoo.example.com')   # Odoo owns it
 
@@ -117,7 +116,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.env['hr.employee'].create([{'name': 'Twin %d' % n, 'company_id': self.company.id,
                                          'work_email': email} for n in (1, 2)])
         event = self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'retrying')
         self.assertIn('bind the right one by hand', event.last_error)
         self.assertFalse(self.binding(eid))
@@ -126,28 +125,28 @@ class TestEmployeeSync(EmployeeSyncCase):
         manager_id = self.hire(position_code='ENGMGR', job_title='Second Engineering Manager')
         report_id = self.hire(supervisor_id=manager_id)
         self.deliver('new_hire', report_id)
-        self.process()
+        self.process_events()
         report = self.employee(report_id)
         self.assertFalse(report.parent_id)
         self.deliver('new_hire', manager_id)
-        self.process()
+        self.process_events()
         self.assertEqual(report.parent_id, self.employee(manager_id))
         self.assertEqual(self.binding(report_id).paylocity_values['parent_id'], self.employee(manager_id).id)
 
     def test_a_bound_employee_cannot_be_deleted(self):
         eid = self.hire()
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
             self.employee(eid).unlink()
 
     def test_termination_sets_departure_archives_and_clears_manager_links(self):
         manager_id = self.hire(position_code='ENGLD', job_title='Engineering Team Lead')
         self.deliver('new_hire', manager_id)
-        self.process()
+        self.process_events()
         report_id = self.hire(supervisor_id=manager_id)
         self.deliver('new_hire', report_id)
-        self.process()
+        self.process_events()
         manager, report = self.employee(manager_id), self.employee(report_id)
         self.assertEqual(report.parent_id, manager)
         self.assertEqual(report.coach_id, manager)
@@ -155,7 +154,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         left_on = self.days_ago(10)
         self.sandbox.terminate('C1001', manager_id, date=left_on, reason='Resigned - Relocation')
         event = self.deliver('termination', manager_id)
-        self.process()
+        self.process_events()
 
         self.assertEqual(event.state, 'done')
         self.assertFalse(manager.active)
@@ -171,24 +170,24 @@ class TestEmployeeSync(EmployeeSyncCase):
             'status_reason': 'Resigned - Relocation'}])
         # The report's next sync does not link them back to an archived manager.
         self.deliver('employee_change', report_id)
-        self.process()
+        self.process_events()
         self.assertFalse(report.parent_id)
 
     def test_rehire_restores_and_updates_the_same_employee(self):
         eid = self.hire()
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         employee = self.employee(eid)
         self.sandbox.terminate('C1001', eid, date=self.days_ago(30), reason='End of Assignment')
         self.deliver('termination', eid)
-        self.process()
+        self.process_events()
         self.assertFalse(employee.active)
         self.assertEqual(employee.departure_reason_id.name, 'End of Assignment')
 
         self.sandbox.rehire('C1001', eid, date=self.days_ago(2))
         self.sandbox.change('C1001', eid, job_title='Returning Specialist')
         self.deliver('employee_change', eid)
-        self.process()
+        self.process_events()
         self.assertEqual(self.employee(eid), employee)
         self.assertTrue(employee.active)
         self.assertFalse(employee.departure_date)
@@ -201,12 +200,12 @@ class TestEmployeeSync(EmployeeSyncCase):
     def test_change_writes_only_the_changed_fields(self):
         eid = self.hire()
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         employee = self.employee(eid)
         self.sandbox.change('C1001', eid, job_title='Senior Specialist', cost_center2='20')
         with self.spy_writes() as writes:
             self.deliver('employee_change', eid)
-            self.process()
+            self.process_events()
         employee_writes = [vals for model, op, ids, vals in writes if model == 'hr.employee' and op == 'write']
         self.assertEqual(employee_writes, [{'job_title': 'Senior Specialist',
                                             'department_id': self.code('costcenter2', '20').department_id.id}])
@@ -216,10 +215,10 @@ class TestEmployeeSync(EmployeeSyncCase):
     def test_change_with_nothing_new_writes_nothing(self):
         eid = self.hire()
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         with self.spy_writes() as writes:
             event = self.deliver('employee_change', eid)
-            self.process()
+            self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertEqual(event.result_message, 'No change.')
         self.assertEqual(writes, [])
@@ -227,10 +226,10 @@ class TestEmployeeSync(EmployeeSyncCase):
     def test_leave_keeps_the_employee_active_and_shows_the_status(self):
         eid = self.hire()
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         self.sandbox.leave('C1001', eid, date=self.days_ago(5))
         event = self.deliver('employee_change', eid)
-        self.process()
+        self.process_events()
         employee = self.employee(eid)
         self.assertTrue(employee.active)
         self.assertFalse(employee.departure_date)
@@ -241,7 +240,7 @@ class TestEmployeeSync(EmployeeSyncCase):
     def test_odoo_edit_of_a_paylocity_owned_field_is_overwritten_and_noted(self):
         eid = self.hire()
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         employee = self.employee(eid)
         paylocity_title = employee.job_title
         employee.write({'job_title': 'Edited in Odoo', 'work_email': 'mine@odoo.example.com'})
@@ -262,12 +261,12 @@ class TestEmployeeSync(EmployeeSyncCase):
     def test_unknown_cost_center_is_held_with_a_warning(self):
         eid = self.hire()
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         employee = self.employee(eid)
         department = employee.department_id
         self.sandbox.change('C1001', eid, cost_center2='77', job_title='Moved Somewhere')
         event = self.deliver('employee_change', eid)
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertEqual(employee.department_id, department)        # not guessed
         self.assertEqual(employee.job_title, 'Moved Somewhere')     # the rest applied
@@ -280,7 +279,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         sales = self.code('costcenter2', '20').department_id
         stub.write({'department_id': sales.id})
         self.deliver('employee_change', eid)
-        self.process()
+        self.process_events()
         self.assertEqual(employee.department_id, sales)
         self.assertFalse(self.binding(eid).sync_warning)
 
@@ -290,7 +289,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.sandbox.inject('status', count=20, status=500, path='/employees/%s' % eid)
         event = self.deliver('new_hire', eid)
         with self.spy_writes(('hr.employee', 'hr.version', 'paylocity.employee', 'paylocity.code')) as writes:
-            self.process()
+            self.process_events()
         self.assertEqual(event.state, 'retrying')
         self.assertIn('ServerError', event.last_error)
         self.assertFalse(self.binding(eid))
@@ -299,14 +298,14 @@ class TestEmployeeSync(EmployeeSyncCase):
         # Paylocity recovers: the retry completes it.
         self.sandbox.clear_faults()
         event.sudo().write({'next_try_at': datetime.datetime(2000, 1, 1)})
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertTrue(self.employee(eid))
 
     def test_employee_unknown_to_paylocity_changes_nothing(self):
         event = self.deliver('new_hire', self.hire())
         event.sudo().write({'paylocity_employee_code': '999999'})
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertIn('999999', event.result_message)
         self.assertFalse(self.binding('999999'))
@@ -314,7 +313,7 @@ class TestEmployeeSync(EmployeeSyncCase):
     def test_employee_tab_shows_binding_and_events(self):
         eid = self.hire()
         event = self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         hr_officer = new_test_user(self.env, login='pl_hr', groups='hr.group_hr_user,%s' % USER_GROUP,
                                    company_id=self.company.id, company_ids=[(6, 0, [self.company.id])])
         employee = self.employee(eid).with_user(hr_officer)

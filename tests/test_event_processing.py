@@ -10,7 +10,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..paylocity.errors import RateLimited
-from .common_events import EventSetupMixin, employee_change_body, new_hire_body, payroll_body, time_off_body
+from .common import EventSetupMixin, employee_change_body, new_hire_body, payroll_body, time_off_body
 
 QUIET = mute_logger('odoo.addons.paylocity_connector.models.paylocity_job_mixin')
 
@@ -46,7 +46,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
             return {'employee_id': employee.id, 'result_message': 'bound'}
         self.patch_handler('new_hire', handler)
         event = self.store(new_hire_body('E200'))
-        self.process()
+        self.process_events()
         self.assertRecordValues(event, [{'state': 'done', 'employee_id': employee.id, 'result_message': 'bound',
                                          'attempt_count': 1, 'last_error': False, 'next_try_at': False}])
         self.assertTrue(event.processed_at)
@@ -59,7 +59,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.patch_handler('new_hire', lambda event: {'state': 'done'})
         event = self.store(new_hire_body('E201'))
         with QUIET:
-            self.process()
+            self.process_events()
         self.assertEqual(event.state, 'retrying')
         self.assertIn('may not write: state', event.last_error)
 
@@ -67,7 +67,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.patch_handler('new_hire', lambda event: {'employee_id': 2 ** 31 - 1})
         event = self.store(new_hire_body('E214'))
         with QUIET, mute_logger('odoo.sql_db'):
-            self.process()
+            self.process_events()
         self.assertRecordValues(event, [{'state': 'retrying', 'employee_id': False, 'attempt_count': 1}])
         self.assertIn('ForeignKeyViolation', event.last_error)
         self.assertEqual(event.attempt_ids.outcome, 'retrying')
@@ -81,7 +81,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         event = self.store(new_hire_body('E202'))
         before = fields.Datetime.now()
         with QUIET:
-            self.process()
+            self.process_events()
         self.assertRecordValues(event, [{'state': 'retrying', 'attempt_count': 1,
                                          'last_error': 'ValueError: Paylocity said no'}])
         self.assertGreaterEqual(event.next_try_at, before + timedelta(seconds=60))
@@ -94,12 +94,12 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
                                                             ('call_at', '=', event.next_try_at)]),
                         "the processor is woken for the retry")
         # Not due yet: another run leaves it alone.
-        self.process()
+        self.process_events()
         self.assertEqual(event.attempt_count, 1)
         # Due, and the cause is gone: a later run completes it.
         self.patch_handler('new_hire', self.partner_handler())
         self.make_due(event)
-        self.process()
+        self.process_events()
         self.assertRecordValues(event, [{'state': 'done', 'attempt_count': 2, 'last_error': False}])
         self.assertEqual(event.attempt_ids.sorted('id').mapped('outcome'), ['retrying', 'done'])
         self.assertEqual(event.attempt_ids.sorted('id').mapped('origin'), ['first', 'retry'])
@@ -116,7 +116,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         for _attempt in range(3):
             now = fields.Datetime.now()
             with QUIET:
-                self.process()
+                self.process_events()
             if event.next_try_at:
                 delays.append((event.next_try_at - now).total_seconds())
                 self.make_due(event)
@@ -130,7 +130,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.assertEqual(activity.user_id, self.admin_user)
         self.assertIn('failed after 3 attempts', event.message_ids[0].body)
         # Failed means failed: the processor does not pick it up again by itself.
-        self.process()
+        self.process_events()
         self.assertEqual(event.attempt_count, 3)
 
     def test_rate_limit_retry_after_is_honoured(self):
@@ -140,7 +140,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         event = self.store(new_hire_body('E203'))
         now = fields.Datetime.now()
         with QUIET:
-            self.process()
+            self.process_events()
         self.assertEqual(event.state, 'retrying')
         self.assertGreaterEqual((event.next_try_at - now).total_seconds(), 900)
 
@@ -148,7 +148,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
     def test_replay_of_a_done_event_changes_nothing(self):
         self.patch_handler('new_hire', self.partner_handler())
         event = self.store(new_hire_body('E204'))
-        self.process()
+        self.process_events()
         partner = self.env['res.partner'].search([('ref', '=', 'PL-E204')])
         self.assertEqual(len(partner), 1)
         snapshot = partner.read(['name', 'ref', 'write_date'])
@@ -157,7 +157,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.assertRecordValues(event, [{'state': 'received', 'attempt_count': 0,
                                          'replayed_by_id': self.admin_user.id}])
         self.assertIn('Replay requested by', event.message_ids[0].body)
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertEqual(self.env['res.partner'].search([('ref', '=', 'PL-E204')]), partner)
         self.assertEqual(partner.read(['name', 'ref', 'write_date']), snapshot)
@@ -171,12 +171,12 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         events = self.store(new_hire_body('E205')) | self.store(new_hire_body('E206'))
         duplicate = self.store(new_hire_body('E205'))
         with QUIET:
-            self.process()
+            self.process_events()
         self.assertEqual(set(events.mapped('state')), {'failed'})
         self.patch_handler('new_hire', self.partner_handler())
         action = (events | duplicate).with_user(self.admin_user).action_replay()
         self.assertIn('1 skipped', action['params']['message'])
-        self.process()
+        self.process_events()
         self.assertEqual(set(events.mapped('state')), {'done'})
         self.assertEqual(duplicate.state, 'duplicate')
 
@@ -189,14 +189,14 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
     def test_event_without_handler_waits_until_one_exists(self):
         self.patch_handler('time_off_approval', None)
         event = self.store(time_off_body('E208'))
-        self.process()
+        self.process_events()
         self.assertRecordValues(event, [{'state': 'unsupported', 'attempt_count': 0, 'last_error': False}])
         self.assertIn('No handler for Time Off Approval events', event.result_message)
         self.assertEqual(event.attempt_ids.mapped('outcome'), ['unsupported'])
-        self.process()
+        self.process_events()
         self.assertEqual(len(event.attempt_ids), 1, "waiting is not retrying")
         calls = self.record_calls('time_off_approval')
-        self.process()
+        self.process_events()
         self.assertEqual(calls, [event.id])
         self.assertEqual(event.state, 'done')
 
@@ -213,7 +213,7 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
                                         {'checkDate': '2026-01-30'}, process_code='2026013001')
         self.assertRecordValues(fresh, [{'state': 'received', 'source': 'poll', 'process_code': '2026013001'}])
         self.assertEqual(json.loads(fresh.sudo().payload), {'checkDate': '2026-01-30'})
-        self.process()
+        self.process_events()
         self.assertEqual(sorted(calls), sorted((webhook | fresh).ids))
 
     # === ABANDONED WORK === #
@@ -227,14 +227,14 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.assertEqual(claimed, started)
         long_ago = fields.Datetime.now() - timedelta(hours=2)
         claimed.write({'claimed_at': long_ago})
-        self.process()
+        self.process_events()
         self.assertEqual(calls, [waiting.id], "the never-started one runs at once")
         self.assertEqual(waiting.state, 'done')
         self.assertRecordValues(started, [{'state': 'retrying', 'attempt_count': 1}])
         self.assertIn('interrupted', started.last_error)
         self.assertEqual(started.attempt_ids.outcome, 'abandoned')
         self.make_due(started)
-        self.process()
+        self.process_events()
         self.assertEqual(started.state, 'done')
 
     def test_claimed_events_are_not_claimed_twice(self):
@@ -250,9 +250,9 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         old_done = self.store(payroll_body('2025090501'))
         with QUIET:
             old_retrying = self.store(employee_change_body('E212'))
-            self.process()
+            self.process_events()
         recent = self.store(payroll_body('2026010201'))
-        self.process()
+        self.process_events()
         self.assertEqual((old_done.state, old_retrying.state, recent.state), ('done', 'retrying', 'done'))
         other = self.store(payroll_body('2025090501'), connection=self.connection_b)
         self.connection_b.sudo().event_retention_days = 0   # keep forever

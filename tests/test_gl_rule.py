@@ -9,7 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .payroll_common import PayrollCase
+from .common import PayrollCase
 
 
 @tagged('post_install', '-at_install')

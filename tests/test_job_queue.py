@@ -13,7 +13,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..models.paylocity_pay_run import RunBusy
-from .common_events import EventSetupMixin, new_hire_body, payroll_body, time_off_body
+from .common import EventSetupMixin, new_hire_body, payroll_body, time_off_body
 
 QUIET = mute_logger('odoo.addons.paylocity_connector.models.paylocity_job_mixin',
                     'odoo.addons.paylocity_connector.models.paylocity_cron_mixin')

@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from odoo.tests.common import release_test_lock
 from odoo.tools import mute_logger
 
-from .payroll_common import PayrollCase
+from .common import PayrollCase
 
 TRANSPORT_LOGGER = 'odoo.addons.paylocity_connector.paylocity.transport'
 

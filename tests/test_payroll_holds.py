@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from odoo.tests import tagged
 
-from .payroll_common import PayrollCase
+from .common import PayrollCase
 
 
 @tagged('post_install', '-at_install')

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .payroll_common import PayrollCase
+from .common import PayrollCase
 
 
 @tagged('post_install', '-at_install')

@@ -6,7 +6,7 @@ from decimal import Decimal
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .payroll_common import MAPPING, PayrollCase
+from .common import MAPPING, PayrollCase
 
 
 @tagged('post_install', '-at_install')

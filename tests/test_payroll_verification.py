@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import release_test_lock
 
-from .payroll_common import PayrollCase
+from .common import PayrollCase
 
 
 @tagged('post_install', '-at_install')

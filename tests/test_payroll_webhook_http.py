@@ -4,7 +4,7 @@ re-sends) to Odoo's webhook route; the run is fetched from the sandbox and poste
 from odoo.tests import HttpCase, tagged
 
 from ..paylocity.webhooks import hash_webhook_password
-from .payroll_common import PayrollCase
+from .common import PayrollCase
 
 USER, PASSWORD = 'payroll-hooks', 'a long webhook password'
 

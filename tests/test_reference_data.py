@@ -6,7 +6,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..sandbox.data import CostCenter
-from .common_employees import EmployeeSyncCase
+from .common import EmployeeSyncCase
 
 TRANSPORT = 'odoo.addons.paylocity_connector.paylocity.transport'
 
@@ -149,7 +149,7 @@ class TestReferenceData(EmployeeSyncCase):
         self.sandbox.change('C1001', eid, cost_center2='70')
         self.connection.sudo().write({'reference_import_date': '2000-01-01 00:00:00'})
         self.deliver('new_hire', eid)
-        self.process()
+        self.process_events()
         self.assertEqual(self.employee(eid).department_id.name, 'Research')
         self.assertFalse(self.binding(eid).sync_warning)
 

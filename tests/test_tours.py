@@ -10,9 +10,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests import common as odoo_common
 
 from ..paylocity.hosts import sandbox_hosts
-from .common import PaylocityCase
-from .common_employees import EmployeeSyncCase
-from .payroll_common import PayrollCase
+from .common import EmployeeSyncCase, PaylocityCase, PayrollCase
 
 TOUR_DATA_KEY = 'paylocity_connector.tour_data'   # static/tests/tours/paylocity_tour_data.js
 
@@ -106,7 +104,7 @@ class TestEventTour(TourMixin, HttpCase, EmployeeSyncCase):
         employee_id = self.hire(first_name='Avery', last_name='Tourist')
         self.sandbox.inject('status', count=10, path='/employees/%s' % employee_id, status=500)
         event = self.deliver('new_hire', employee_id)
-        self.process()
+        self.process_events()
         self.assertEqual(event.state, 'failed')
         self.assertIn('server error', event.last_error)
         self.sandbox.clear_faults()   # Paylocity is back

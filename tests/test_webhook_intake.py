@@ -10,7 +10,7 @@ import requests
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
 
-from .common_events import (
+from .common import (
     WEBHOOK_PASSWORD, EventSetupMixin, basic_auth, employee_change_body, new_hire_body, payroll_body, time_off_body,
 )
 
@@ -89,7 +89,7 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         self.assertEqual(seen, [], "the handler has not run when the delivery is acknowledged")
         event = self.events()
         self.assertEqual(event.state, 'received')
-        self.process()
+        self.process_events()
         self.assertEqual(seen, [('processing', raw.decode(), 200), [('running',)]])
         self.assertEqual(event.state, 'done')
 
@@ -109,7 +109,7 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         original, duplicate = self.events()
         self.assertRecordValues(duplicate, [{'state': 'duplicate', 'duplicate_of_id': original.id,
                                              'dedup_key': original.dedup_key}])
-        self.process()
+        self.process_events()
         self.assertEqual(calls, [original.id])
         self.assertEqual(duplicate.state, 'duplicate')
         # A re-send after the processing is still a duplicate within the window...
@@ -118,7 +118,7 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         self.env.cr.execute("UPDATE paylocity_event SET received_at = received_at - interval '25 hours'")
         self.env.invalidate_all()
         self.assertEqual(self.post(payroll_body('2026011601')).json(), {'status': 'received'})
-        self.process()
+        self.process_events()
         self.assertEqual(len(calls), 2)
 
     def test_window_is_configurable(self):
@@ -138,7 +138,7 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         self.assertEqual(self.post(employee_change_body('E7')).json(), {'status': 'received'})
         for event in claimed:
             event._run_claimed()
-        self.process()
+        self.process_events()
         self.assertEqual(len(calls), 2)
         self.assertEqual(calls[0], pending.id)
         # Another employee's change is its own event.
@@ -165,7 +165,7 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         self.assertEqual(len(received), 30)
         self.assertEqual(len(events.filtered(lambda e: e.state == 'duplicate')), 20)
         self.assertEqual(set(received.mapped('dedup_key')), set(events.mapped('dedup_key')))
-        self.process()
+        self.process_events()
         self.assertEqual(sorted(calls), sorted(received.ids), "each distinct event processed exactly once")
         self.assertEqual(set(received.mapped('state')), {'done'})
 
