@@ -72,3 +72,25 @@ class ValidationError(PaylocityError):
 
 class BadResponse(PaylocityError):
     """The response body was not the JSON shape Paylocity documents."""
+
+
+# What kind of failure an error is, by class and reason: for callers that word it in their own language (the Odoo
+# layer's "Test connection" puts a translated headline before the error's own explanation).
+WRONG_ENVIRONMENT, NO_PERMISSION, NOT_FOUND, RATE_LIMITED, SERVER_ERROR, CONFIGURATION, UNEXPECTED = (
+    "wrong_environment", "no_permission", "not_found", "rate_limited", "server_error", "configuration", "unexpected")
+FAILURE_KINDS = (WRONG_ENVIRONMENT, BAD_CREDENTIALS, NO_PERMISSION, NOT_FOUND, TIMEOUT, UNREACHABLE, RATE_LIMITED,
+                 SERVER_ERROR, CONFIGURATION, UNEXPECTED)
+
+
+def failure_kind(exc):
+    """One of ``FAILURE_KINDS`` for ``exc``: a token refused after it was issued means the wrong environment (or
+    revoked credentials), a refused client id/secret bad credentials, and so on; anything else is unexpected."""
+    if isinstance(exc, AuthenticationError):
+        return WRONG_ENVIRONMENT if exc.reason == TOKEN_REFUSED else BAD_CREDENTIALS
+    if isinstance(exc, TransportError):
+        return TIMEOUT if exc.reason == TIMEOUT else UNREACHABLE
+    for error_class, kind in ((PermissionDenied, NO_PERMISSION), (NotFound, NOT_FOUND), (RateLimited, RATE_LIMITED),
+                              (ServerError, SERVER_ERROR), (ConfigurationError, CONFIGURATION)):
+        if isinstance(exc, error_class):
+            return kind
+    return UNEXPECTED
