@@ -208,34 +208,26 @@ class PaylocityConnection(models.Model):
         return self._record_test_results(results)
 
     def _describe_failure(self, exc):
-        """What went wrong, by error class, followed by the core's own explanation."""
+        """A headline for the kind of failure (decided by the core), followed by the core's own explanation."""
         _ = self.env._
-        if isinstance(exc, errors.AuthenticationError):
-            if exc.reason == errors.TOKEN_REFUSED:
-                head = _("Wrong environment: Paylocity issued a token but refused it for this API; the "
-                         "credentials belong to the other environment (test vs production) or were revoked.")
-            else:
-                head = _("Bad credentials: Paylocity refused this client ID and secret.")
-        elif isinstance(exc, errors.PermissionDenied):
-            head = _("No permission: the credentials are valid but not allowed to read company %(company)s.",
-                     company=self.paylocity_company_code)
-        elif isinstance(exc, errors.NotFound):
-            head = _("Not found: Paylocity does not know company %(company)s here (check the company ID "
-                     "and the environment).", company=self.paylocity_company_code)
-        elif isinstance(exc, errors.TransportError):
-            if exc.reason == errors.TIMEOUT:
-                head = _("Timeout: Paylocity did not answer in time.")
-            else:
-                head = _("Host unreachable: no connection could be made to Paylocity.")
-        elif isinstance(exc, errors.RateLimited):
-            head = _("Rate limited: Paylocity asks to slow down; try again in a minute.")
-        elif isinstance(exc, errors.ServerError):
-            head = _("Paylocity server error: try again later.")
-        elif isinstance(exc, errors.ConfigurationError):
-            head = _("Configuration problem:")
-        else:
-            head = _("Unexpected answer from Paylocity:")
-        return '%s %s' % (head, str(exc))
+        company = self.paylocity_company_code
+        heads = {
+            errors.WRONG_ENVIRONMENT: _("Wrong environment: Paylocity issued a token but refused it for this API; "
+                                        "the credentials belong to the other environment (test vs production) or "
+                                        "were revoked."),
+            errors.BAD_CREDENTIALS: _("Bad credentials: Paylocity refused this client ID and secret."),
+            errors.NO_PERMISSION: _("No permission: the credentials are valid but not allowed to read company "
+                                    "%(company)s.", company=company),
+            errors.NOT_FOUND: _("Not found: Paylocity does not know company %(company)s here (check the company ID "
+                                "and the environment).", company=company),
+            errors.TIMEOUT: _("Timeout: Paylocity did not answer in time."),
+            errors.UNREACHABLE: _("Host unreachable: no connection could be made to Paylocity."),
+            errors.RATE_LIMITED: _("Rate limited: Paylocity asks to slow down; try again in a minute."),
+            errors.SERVER_ERROR: _("Paylocity server error: try again later."),
+            errors.CONFIGURATION: _("Configuration problem:"),
+            errors.UNEXPECTED: _("Unexpected answer from Paylocity:"),
+        }
+        return '%s %s' % (heads[errors.failure_kind(exc)], str(exc))
 
     def _record_test_results(self, results):
         failures = [r for r in results if not r[1]]
