@@ -207,6 +207,26 @@ class TestPayrollVerification(PayrollCase):
         self.assertEqual(run.agreement, 'agreed')
         self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
 
+    def test_paylocity_failing_during_verification_leaves_the_run_as_posted_until_the_next_round(self):
+        sandbox_run, run = self.new_posted_run(payroll_correction_posting='post')
+        employee = sandbox_run.statements[0].employee_id
+        self.sandbox.void_check('C1001', sandbox_run.process_id, employee)
+        # The changed employee's details cannot be read today: nothing is corrected, nothing fails.
+        self.sandbox.inject('status', count=20, status=500, path='/employees/%s/paystatement/details' % employee)
+        self.verify(sandbox_run)
+        self.sandbox.clear_faults()
+        self.assertFalse(self.corrections(run))
+        self.assertEqual(run.state, 'posted')
+        # Nor when the summaries cannot be read.
+        self.sandbox.inject('status', count=20, status=500, path='/employees/%s/paystatement/summary' % employee)
+        self.verify(sandbox_run)
+        self.sandbox.clear_faults()
+        self.assertFalse(self.corrections(run))
+        # The next round reads them and books the void once.
+        self.verify(sandbox_run)
+        self.assertEqual(len(self.corrections(run)), 1)
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+
     def test_a_check_date_in_a_locked_period_is_posted_on_the_first_open_day_and_says_so(self):
         type(self).next_offset += 7
         check_date = self.history_date + datetime.timedelta(days=self.next_offset)
