@@ -46,7 +46,7 @@ acc = {key: A.create({'code': code, 'name': key, 'account_type': kind, 'company_
        for key, code, kind in (('wages', 'V6101', 'expense'), ('er_tax', 'V6104', 'expense'),
                                ('withheld', 'V2301', 'liability_current'), ('net', 'V2309', 'liability_current'))}
 connection = env['paylocity.connection'].create({
-    'name': 'Bench verification', 'paylocity_company_id': 'C1001', 'company_id': company.id,
+    'name': 'Bench verification', 'paylocity_company_code': 'C1001', 'company_id': company.id,
     'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
     'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
     'sync_employees': False, 'analytic_level': '2', 'payroll_net_pay_account_id': acc['net'].id,
@@ -67,7 +67,7 @@ people = data.sorted_employees()
 employees = env['hr.employee'].with_company(company).create(
     [{'name': p.display_name, 'company_id': company.id} for p in people])
 env['paylocity.employee'].create([{
-    'connection_id': connection.id, 'paylocity_employee_id': p.employee_id, 'employee_id': e.id,
+    'connection_id': connection.id, 'paylocity_employee_code': p.employee_id, 'employee_id': e.id,
     'status_type': p.status_type, 'termination_date': p.termination_date or False,
     'cost_center1': p.cost_center1, 'cost_center2': p.cost_center2, 'cost_center3': p.cost_center3}
     for p, e in zip(people, employees)])
@@ -86,7 +86,7 @@ for sandbox_run in runs_to_post:
 PayRun = env['paylocity.pay.run']
 posted = PayRun.search([('connection_id', '=', connection.id)])
 result['setup_seconds'] = time.perf_counter() - started
-result['runs'] = [{'process': r.process_id, 'state': r.state, 'paid': r.paid_count} for r in posted]
+result['runs'] = [{'process': r.process_code, 'state': r.state, 'paid': r.paid_count} for r in posted]
 result['paid_statements'] = sum(len(r.statement_ids) for r in posted)
 
 # --- the daily discovery at Paylocity's pace, with and without verification --------------------------------
