@@ -5,11 +5,13 @@ One throw-away database, one sandbox (in this process, on 127.0.0.1, enforcing 2
 sliding 1-second window with 429 beyond it: ``sandbox/ratelimit.py``), one connection. Phases, each in real
 ``odoo-bin shell`` processes (a real registry and cursors; the jobs commit as their crons do):
 
-1. **alone**: the first employee sync (list + one GET per employee), one process;
-2. **together**: a pay run's fetch (every bound employee's summary, the paid ones' details) in one process and a
-   re-sync in another, released together, both pacing through the database's rate window;
-3. **control**: the same two jobs (another pay run) with each process pacing in its own memory only, as
-   before the shared window: the floor of what two uncoordinated processes do to the limit.
+0. set-up (not judged): the first employee sync, which creates and binds the employees;
+1. **alone**: one process reading every employee through the connection's client fan-out (8 threads), pacing
+   through the database's window; and, as its floor, the same with the in-process window of before;
+2. **together**: another pay run's fetch in one process and a re-sync (list + one GET per employee) in
+   another, released together, both pacing through the database's rate window;
+3. **control**: the same two jobs (a third pay run) with each process pacing in its own memory only, as
+   before the shared window: what two uncoordinated processes do to the limit.
 
 For each phase: calls the sandbox answered, 429s, the busiest sliding 1-second window the sandbox saw, and the
 rate while both ran (calls ÷ seconds of overlap) as a fraction of 25/s.
@@ -71,6 +73,11 @@ started = time.time()
 if %(job)r == 'sync':
     done = connection._poll_employees()
     outcome = connection.employee_poll_message
+elif %(job)r == 'fanout':
+    client = connection._get_sync_client()
+    ids = [info.employee_id for info in client.list_employees()]
+    answers = client.fan_out(client.get_employee, ids)
+    outcome = '%%d employees read, %%d errors' %% (len(answers), sum(1 for _i, r in answers if isinstance(r, Exception)))
 else:
     run = env['paylocity.pay.run'].browse(%(run_id)d)
     run._request_processing()
@@ -158,9 +165,22 @@ def kind(call):
     return "other"
 
 
-def phase_figures(calls, rate):
+class ArrivalLog:
+    """Wraps the sandbox's WebLink limiter: when each call reached it (accepted or answered 429)."""
+
+    def __init__(self, limiter):
+        self.accepted = []
+        self._allow = limiter.allow
+        limiter.allow = self.allow
+
+    def allow(self, key):
+        self.accepted.append(time.monotonic())
+        return self._allow(key)
+
+
+def phase_figures(calls, rate, arrivals):
     figures = {"calls": len(calls), "http_429": sum(1 for c in calls if c.status == 429),
-               "busiest": busiest([c.at for c in calls]),
+               "busiest": busiest(arrivals),
                "by_kind": {k: sum(1 for c in calls if kind(c) == k) for k in ("payrun", "sync", "list", "other")}}
     if calls:
         span = max(c.at for c in calls) - min(c.at for c in calls)
@@ -174,7 +194,7 @@ def phase_figures(calls, rate):
         figures["overlap_seconds"] = hi - lo
         figures["overlap_calls"] = len(inside)
         figures["overlap_rate"] = len(inside) / (hi - lo) if hi > lo else 0.0
-        figures["overlap_busiest"] = busiest([c.at for c in inside])
+        figures["overlap_busiest"] = busiest([t for t in arrivals if lo - 1 <= t <= hi + 1])
     base = figures.get("overlap_rate", figures.get("rate", 0.0))
     figures["fraction"] = base / rate
     return figures
@@ -210,21 +230,26 @@ def main():
         runs = sorted(srv.company(COMPANY).pay_runs, key=lambda r: r.check_date)
         regular = [r for r in runs if r.run_id == 1]
 
+        arrivals = ArrivalLog(srv.weblink_limiter)
+
         def phase(tag, jobs):
             time.sleep(1.2)                   # the sandbox's window empties
             srv.reset_calls()
+            arrivals.accepted.clear()
             released, outputs = run_jobs(stack, jobs, tag)
-            results[tag] = {"figures": phase_figures(srv.calls, args.rate), "jobs": outputs}
+            results[tag] = {"figures": phase_figures(srv.calls, args.rate, list(arrivals.accepted)),
+                            "jobs": outputs}
             print(tag, json.dumps(results[tag]["figures"]), file=sys.stderr)
 
-        phase("alone", [("sync", dict(base, local=False))])
+        phase("setup", [("sync", dict(base, local=False))])
+        phase("alone", [("fanout", dict(base, local=False))])
+        phase("alone-floor", [("fanout", dict(base, local=True))])
         for tag, pay_run, local in (("together", regular[-1], False), ("control", regular[-2], True)):
             if tag == "control" and args.skip_control:
                 continue
             run = stack.shell_result(NEW_RUN % dict(base, check_date=pay_run.check_date.isoformat(),
                                                     run_number=pay_run.run_id), "run-%s.log" % tag)
-            phase(tag, [("payrun", dict(base, run_id=run["run"], local=local)),
-                        ("sync", dict(base, local=local))])
+            phase(tag, [("payrun", dict(base, run_id=run["run"], local=local)), ("sync", dict(base, local=local))])
     finally:
         srv.stop()
         stack.close(keep=args.keep)
@@ -235,7 +260,9 @@ def main():
 
 
 def render(args, results, info, postgres):
-    labels = {"alone": "alone: first employee sync, one process",
+    labels = {"setup": "set-up: first employee sync, one process (creates the employees; Odoo-bound, not judged)",
+              "alone": "alone: one process reading every employee (fan-out), database window",
+              "alone-floor": "floor of alone: the same, in-process window (as before)",
               "together": "together: pay run + re-sync, two processes, shared window (database)",
               "control": "control: pay run + re-sync, two processes, each its own window (memory)"}
     rows = []
@@ -259,7 +286,7 @@ def render(args, results, info, postgres):
         "its own `odoo-bin shell` process (real registry and cursors, committing as its cron does); the two jobs "
         "of a phase are released together once both processes are loaded. Rate = calls the sandbox answered "
         "while both jobs were calling ÷ those seconds (for the single job: all its calls ÷ its span); busiest = "
-        "most calls the sandbox answered in any sliding second of that span." % (
+        "most calls reaching the sandbox's limiter (accepted or refused) in any sliding second, at arrival." % (
             args.employees, args.rate, args.rate),
         "",
         "| phase | calls answered | 429 | busiest second | seconds | calls/s | fraction of %d/s |" % args.rate,

@@ -30,7 +30,7 @@ from .models import (
     WorkLocation,
     parse_date,
 )
-from .ratelimit import RateLimiter, credential_key, shared_limiter
+from .ratelimit import GUARD, RateLimiter, credential_key, shared_limiter
 from .secure_content import encrypt_payload, load_public_key
 from .transport import Call, RetryPolicy, Transport, decode_json, raise_for_status
 
@@ -62,7 +62,7 @@ class PaylocityClient:
 
     def __init__(self, company_id, hosts, weblink=None, nextgen=None, *, timeout=30.0, retry=None,
                  weblink_rate=25.0, nextgen_rate=3.0, public_key=None, encrypt_writes=False, token_store=None,
-                 token_margin=60.0, max_workers=8, page_size=100, nextgen_page_size=100, rate_guard=0.05,
+                 token_margin=60.0, max_workers=8, page_size=100, nextgen_page_size=100, rate_guard=GUARD,
                  session=None, share_limiters=True, rate_windows=None):
         company_id = str(company_id or "").strip()
         if not company_id:

@@ -13,8 +13,9 @@ to a shared window (as many as its threads are waiting for), so a database round
 The safety margin: a call reaches the server a little after its slot (thread scheduling, connection set-up, a
 database round trip). If call ``n - capacity`` is delayed by ``d`` more than call ``n``, the server sees the two
 ``window - d`` apart. Widening the client's window by ``guard`` seconds absorbs a delay spread up to ``guard``;
-with the default 50 ms the steady throughput is 25 / 1.05 = 95 % of the limit. A reserved slot that nobody used
-within a quarter of the guard is dropped rather than used late. A shared window's times are the store's clock
+with the default 80 ms the steady throughput is 25 / 1.08 = 92.6 % of the limit (50 ms, 95 %, drew a few 429s
+from two busy processes on a loaded 2-core machine: bench/RESULTS.md). A reserved slot that nobody used within
+10 ms (at most a quarter of the guard) is dropped rather than used late. A shared window's times are the store's clock
 (the database's); a limiter maps them onto its own with the smallest offset it saw in the last seconds, so a
 slow round trip does not move the slots it brought closer to the ones before.
 
@@ -28,6 +29,7 @@ import math
 import threading
 import time
 
+GUARD = 0.08          # seconds added to the window for the spread of delays between a slot and its arrival
 MAX_HOLD = 60.0       # seconds a 429 may pause a window at most
 MAX_BATCH = 8         # reservations taken per visit to a shared window at most
 OFFSET_SPAN = 10.0    # seconds of clock-offset samples the estimate is the minimum of
@@ -39,7 +41,7 @@ def credential_key(family, base_url, client_id):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def window_shape(rate, guard=0.05):
+def window_shape(rate, guard=GUARD):
     """(capacity, window seconds) for a rate in calls per second. Fractional rates above 1/s round down
     (2.5/s → 2 per second keeps every 1-second window under 2.5); rates below 1/s become one call per
     1/rate seconds."""
@@ -102,7 +104,7 @@ class RateLimiter:
     clock when it booked (None when ``times`` are already in this limiter's clock), and ``hold(seconds)``.
     """
 
-    def __init__(self, rate, *, guard=0.05, store=None, clock=time.monotonic, sleep=time.sleep,
+    def __init__(self, rate, *, guard=GUARD, store=None, clock=time.monotonic, sleep=time.sleep,
                  max_batch=MAX_BATCH, max_hold=MAX_HOLD):
         self.capacity, self.window = window_shape(rate, guard)
         self.rate = float(rate)
@@ -112,7 +114,7 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._store = store if store is not None else LocalWindow(clock)
-        self._late = guard / 4.0
+        self._late = min(guard / 4.0, 0.01)
         self._offsets = collections.deque()      # (when, sample), samples increasing: a sliding minimum
         self._reserved = collections.deque()     # slots booked in the store, not handed out yet (our clock)
         self._starts = collections.deque(maxlen=self.capacity)  # the last slots handed out here
@@ -199,7 +201,7 @@ _shared = {}
 _shared_lock = threading.Lock()
 
 
-def shared_limiter(key, rate, *, guard=0.05, windows=None):
+def shared_limiter(key, rate, *, guard=GUARD, windows=None):
     """One limiter per credential key and rate in this process, so several clients of one Paylocity client id
     share it; its window comes from ``windows`` (``LocalWindows`` by default, or one shared more widely)."""
     windows = windows if windows is not None else _LOCAL_WINDOWS
