@@ -14,10 +14,11 @@ The safety margin: a call reaches the server a little after its slot (thread sch
 database round trip). If call ``n - capacity`` is delayed by ``d`` more than call ``n``, the server sees the two
 ``window - d`` apart. Widening the client's window by ``guard`` seconds absorbs a delay spread up to ``guard``;
 with the default 80 ms the steady throughput is 25 / 1.08 = 92.6 % of the limit (50 ms, 95 %, drew a few 429s
-from two busy processes on a loaded 2-core machine: bench/RESULTS.md). A reserved slot that nobody used within
-10 ms (at most a quarter of the guard) is dropped rather than used late. A shared window's times are the store's clock
-(the database's); a limiter maps them onto its own with the smallest offset it saw in the last seconds, so a
-slow round trip does not move the slots it brought closer to the ones before.
+from two busy processes on a loaded 2-core machine: bench/RESULTS.md). A reserved slot that nobody took within
+a quarter of the guard is given back rather than used late, and so is one its thread woke up too late for (a
+busy process: the interpreter lock, the scheduler). A shared window's times are the store's clock (the
+database's); a limiter maps them onto its own with the smallest offset it saw in the last seconds, so a slow
+round trip does not move the slots it brought closer to the ones before.
 
 A 429 pauses the whole window (``hold``), for every process sharing it, but never longer than ``MAX_HOLD``:
 a ``Retry-After`` of a day must not make every later call of a worker sleep for a day (the transport fails that
@@ -33,6 +34,7 @@ GUARD = 0.08          # seconds added to the window for the spread of delays bet
 MAX_HOLD = 60.0       # seconds a 429 may pause a window at most
 MAX_BATCH = 8         # reservations taken per visit to a shared window at most
 OFFSET_SPAN = 10.0    # seconds of clock-offset samples the estimate is the minimum of
+MAX_LATE_WAKE_UPS = 5  # slots a thread that keeps waking up late gives back before it goes anyway
 
 
 def credential_key(family, base_url, client_id):
@@ -114,7 +116,7 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._store = store if store is not None else LocalWindow(clock)
-        self._late = min(guard / 4.0, 0.01)
+        self._late = guard / 4.0
         self._offsets = collections.deque()      # (when, sample), samples increasing: a sliding minimum
         self._reserved = collections.deque()     # slots booked in the store, not handed out yet (our clock)
         self._starts = collections.deque(maxlen=self.capacity)  # the last slots handed out here
@@ -165,13 +167,18 @@ class RateLimiter:
         return offsets[0][1]
 
     def acquire(self):
-        """Wait for a slot; returns the seconds waited."""
-        start = self.reserve()
-        wait = start - self._clock()
-        if wait > 0:
-            self._sleep(wait)
-            return wait
-        return 0.0
+        """Wait for a slot; returns the seconds waited. A thread that wakes up too late for its slot (a busy
+        process: the interpreter lock, the scheduler) takes another one rather than crowd a window."""
+        waited = 0.0
+        for _attempt in range(MAX_LATE_WAKE_UPS):
+            start = self.reserve()
+            wait = start - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+                waited += wait
+            if self._clock() - start <= self._late:
+                break
+        return waited
 
     def hold(self, seconds):
         """Grant nothing for ``seconds``, at most ``max_hold`` (the server said 429: every thread and every

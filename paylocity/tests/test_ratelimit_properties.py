@@ -104,3 +104,22 @@ def test_a_pause_never_exceeds_the_cap(pause, calls):
     limiter.hold(pause)
     waited = [limiter.acquire() for _ in range(calls)]
     assert max(waited) <= 60.0 + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(oversleeps=st.lists(st.one_of(st.just(0.0), st.floats(0, 0.5)), min_size=1, max_size=80))
+def test_a_thread_waking_up_late_never_crowds_a_window(oversleeps):
+    # A busy process: the sleeping thread gets the interpreter back later than asked, by these amounts.
+    world = World(0.0, 0.0)
+    late = iter(oversleeps * 3)
+
+    def sleep(seconds):
+        world.now += seconds + next(late, 0.0)
+
+    limiter = RateLimiter(CAPACITY, guard=GUARD, store=RemoteStore(world, random.Random(0)), clock=world.clock,
+                          sleep=sleep)
+    sent = []
+    for _ in range(len(oversleeps)):
+        limiter.acquire()
+        sent.append(world.now)        # the call goes out when acquire returns
+    assert busiest(sent, 1.0 + GUARD / 2) <= CAPACITY
