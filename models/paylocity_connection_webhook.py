@@ -16,6 +16,8 @@ from ..paylocity.webhooks import (
 
 DEFAULT_ALLOWED_NETWORKS = ', '.join(DEFAULT_SENDER_CIDRS)   # Paylocity's published sender ranges
 _TOKEN = re.compile(r'^[A-Za-z0-9_-]{16,128}$')
+INTAKE_FIELDS = ['company_id', 'paylocity_company_id', 'webhook_allowed_networks', 'webhook_username',
+                 'webhook_password_hash', 'webhook_dedup_hours']
 
 
 class PaylocityConnection(models.Model):
@@ -143,7 +145,9 @@ class PaylocityConnection(models.Model):
         """The active connection whose webhook URL carries ``token`` (sudo), or an empty recordset."""
         if not isinstance(token, str) or not _TOKEN.match(token):
             return self.browse()
-        return self.sudo().search([('webhook_token', '=', token), ('active', '=', True)], limit=1)
+        # What intake reads of it, fetched by the same query (intake answers every delivery, so it counts).
+        return self.sudo().search_fetch([('webhook_token', '=', token), ('active', '=', True)], INTAKE_FIELDS,
+                                        limit=1)
 
     def action_view_events(self):
         self.ensure_one()

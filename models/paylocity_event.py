@@ -67,6 +67,7 @@ PURGEABLE_STATES = ('done', 'failed', 'duplicate')
 MERGE_TYPES = frozenset((EMPLOYEE_CHANGE,))
 
 DEDUP_INDEX = 'paylocity_event_dedup_slot_uniq'
+WAKE_UP_SHARED_SECONDS = 2   # a pending wake-up younger than this serves later deliveries too
 
 # System parameters (``paylocity_connector.<name>``) and their defaults.
 PARAMETERS = {
@@ -100,10 +101,11 @@ class PaylocityEvent(models.Model):
     _check_company_auto = True
 
     # === IDENTITY === #
-    name = fields.Char(compute='_compute_name', store=True)
+    # Precomputed: written by the intake's INSERT itself, not by a second UPDATE.
+    name = fields.Char(compute='_compute_name', store=True, precompute=True)
     connection_id = fields.Many2one(
         'paylocity.connection', required=True, index=True, ondelete='restrict', readonly=True)
-    company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
+    company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True, precompute=True)
     source = fields.Selection([('webhook', 'Webhook'), ('poll', 'Poll')], required=True, default='webhook',
                               readonly=True)
     event_type = fields.Selection(EVENT_TYPE_SELECTION, string='Type', index=True, readonly=True)
@@ -255,10 +257,32 @@ class PaylocityEvent(models.Model):
         event = self._sudo_quiet().create(vals)
         holder = event._take_dedup_slot()
         if holder is True:
-            self._trigger_processing()
+            self._wake_for_delivery()
             return event
         event._set_state('duplicate', {'next_try_at': False, 'duplicate_of_id': holder.id or False})
         return event
+
+    @api.model
+    def _wake_for_delivery(self):
+        """Wake the processing cron for a new event, unless a wake-up made in the last seconds is pending that
+        no run has started on.
+
+        A run starts by deleting the pending wake-ups; the lock taken here makes that wait for this transaction,
+        so the run it starts sees this event. A wake-up a run is already deleting is locked, hence skipped, and
+        a new one is made; so is one when the pending wake-up is older (its cron workers may be busy elsewhere or
+        missed its notification). Under a burst this spares most deliveries a wake-up of their own (a row, and a
+        NOTIFY on a second connection, which PostgreSQL serializes), the main cost of intake.
+        """
+        cron = self.env.ref(self._job_cron, raise_if_not_found=False)
+        if not cron:
+            return
+        now = fields.Datetime.now()
+        self.env.cr.execute(SQL("""
+            SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at BETWEEN %s AND %s
+             LIMIT 1 FOR KEY SHARE SKIP LOCKED
+        """, cron.id, now - timedelta(seconds=WAKE_UP_SHARED_SECONDS), now))
+        if not self.env.cr.fetchone():
+            self._trigger_processing()
 
     def _take_dedup_slot(self):
         """Hold this event's key, or return the live event holding it (possibly empty: a concurrent twin
