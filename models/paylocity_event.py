@@ -277,8 +277,12 @@ class PaylocityEvent(models.Model):
         if not cron:
             return
         now = fields.Datetime.now()
+        # Only an immediate wake-up made through ``_trigger`` (it notified the cron workers): not the row a run
+        # that stopped early adds for itself (no create_date, no notification), nor a retry that came due.
         self.env.cr.execute(SQL("""
-            SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at BETWEEN %s AND %s
+            SELECT 1 FROM ir_cron_trigger
+             WHERE cron_id = %s AND create_date >= %s AND call_at <= create_date + interval '1 second'
+               AND call_at <= %s
              LIMIT 1 FOR KEY SHARE SKIP LOCKED
         """, cron.id, now - timedelta(seconds=WAKE_UP_SHARED_SECONDS), now))
         if not self.env.cr.fetchone():

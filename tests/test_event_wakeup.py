@@ -16,8 +16,10 @@ class TestEventWakeUp(TransactionCase):
         super().setUp()
         self.cron_id = self.env.ref(CRON).id
         with self.registry.cursor() as cr:
-            cr.execute("INSERT INTO ir_cron_trigger (cron_id, call_at) VALUES (%s, now() AT TIME ZONE 'UTC' - "
-                       "interval '1 second') RETURNING id", (self.cron_id,))
+            # as ``_trigger`` makes it (through the ORM, which notifies the cron workers)
+            cr.execute("INSERT INTO ir_cron_trigger (cron_id, call_at, create_date) VALUES (%s, now() AT TIME ZONE "
+                       "'UTC' - interval '1 second', now() AT TIME ZONE 'UTC' - interval '1 second') RETURNING id",
+                       (self.cron_id,))
             self.pending_id = cr.fetchone()[0]
         self.addCleanup(self._drop_triggers)
         self.delivery = self.registry.cursor()
@@ -56,3 +58,10 @@ class TestEventWakeUp(TransactionCase):
         self.run.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s AND call_at <= %s",
                          (self.cron_id, fields.Datetime.now()))
         self.assertEqual(self._wake(), 1, "the delivery makes a wake-up of its own")
+
+    def test_the_row_a_stopped_run_adds_for_itself_is_not_relied_on(self):
+        # A run that stopped after its rounds reschedules itself with a row of its own, without notifying
+        # anyone: a delivery must still wake the workers.
+        self.run.execute("UPDATE ir_cron_trigger SET create_date = NULL WHERE id = %s", (self.pending_id,))
+        self.run.commit()
+        self.assertEqual(self._wake(), 1)
