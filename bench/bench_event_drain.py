@@ -80,7 +80,7 @@ DRAIN_ADDON = {
 
 QUEUE = textwrap.dedent("""\
     connection = env['paylocity.connection'].create({
-        'name': 'Bench drain', 'paylocity_company_id': 'C1001', 'environment': 'test',
+        'name': 'Bench drain', 'paylocity_company_code': 'C1001', 'environment': 'test',
         'company_id': env.ref('base.main_company').id})
     Event = env['paylocity.event']
     for start in range(0, %(events)d, 500):

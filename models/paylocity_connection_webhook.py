@@ -16,7 +16,7 @@ from ..paylocity.webhooks import (
 
 DEFAULT_ALLOWED_NETWORKS = ', '.join(DEFAULT_SENDER_CIDRS)   # Paylocity's published sender ranges
 _TOKEN = re.compile(r'^[A-Za-z0-9_-]{16,128}$')
-INTAKE_FIELDS = ['company_id', 'paylocity_company_id', 'webhook_allowed_networks', 'webhook_username',
+INTAKE_FIELDS = ['company_id', 'paylocity_company_code', 'webhook_allowed_networks', 'webhook_username',
                  'webhook_password_hash', 'webhook_dedup_hours']
 
 
