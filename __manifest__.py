@@ -23,6 +23,7 @@
         'views/paylocity_pay_run_views.xml',
         'views/paylocity_verification_views.xml',
         'views/paylocity_reconciliation_views.xml',
+        'views/paylocity_cash_views.xml',
         'views/paylocity_overview_views.xml',
         'views/res_config_settings_views.xml',
         'views/paylocity_menus.xml',

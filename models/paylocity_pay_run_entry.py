@@ -10,7 +10,7 @@ from odoo import Command, fields, models
 from odoo.tools import SQL, format_amount
 
 from ..paylocity import payroll
-from ..paylocity.journal import DETAIL_EMPLOYEE, NEEDS_MAPPING, EmployeePay, build_journal
+from ..paylocity.journal import DETAIL_EMPLOYEE, NEEDS_MAPPING, EmployeePay
 from .paylocity_pay_run import GONE_STATUSES, HELD_STATES, TODO, RunBusy
 
 _logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class PaylocityPayRun(models.Model):
         problems = connection._payroll_setup_problems()
         rules, rule_problems = self.env['paylocity.gl.rule'].sudo()._builder_rules(connection)
         net_account = connection.payroll_net_pay_account_id
-        result = build_journal(
+        result = self._build_result(
             self._employee_pays(), rules, run_id=self.run_number, check_date=self.check_date,
             net_pay_account=net_account.id or 0, detail_level=connection.payroll_detail_level,
             precision=self.currency_id.decimal_places, cost_center_analytics=connection._payroll_analytics())
@@ -88,7 +88,7 @@ class PaylocityPayRun(models.Model):
                                        codes=', '.join(self._unmapped_label(u) for u in result.unmapped)))
         if differences:
             hold.append(self.env._("Differences with Paylocity's totals:") + '\n' + '\n'.join(differences))
-        net_pay = sum((line.credit - line.debit for line in result.lines if line.account == net_account.id), 0)
+        net_pay = self._net_pay_of(result, net_account.id)
         warnings = list(result.warnings)
         unbound = self.employee_ids.filtered(lambda r: r.fetch_state == 'paid' and not r.binding_id)
         if unbound:
@@ -222,6 +222,7 @@ class PaylocityPayRun(models.Model):
                 'credit': float(line.credit),
                 'partner_id': line.partner or False,
                 'analytic_distribution': {str(line.analytic): 100.0} if line.analytic else False,
+                **self._cash_line_vals(line),
             }))
         ref = payroll.entry_reference(connection.paylocity_company_code, self.company_id.name, self.check_date,
                                       self.run_number)

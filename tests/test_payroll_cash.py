@@ -1,0 +1,168 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""Cash lines: a run's entry credits its direct deposits, paper checks and tax impound to clearing accounts, in the
+amounts the sandbox's own statements and bank debits show; bad set-up holds the run with a clear reason."""
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .payroll_common import PayrollCase
+
+CENT = Decimal('0.01')
+
+
+def dec(value):
+    return Decimal(str(value)).quantize(CENT)
+
+
+class CashCase(PayrollCase):
+    """Connection A with its cash lines split on three clearing accounts of its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clearing = {}
+        for paylocity_company in ('C1001', 'C2002'):
+            cls.clearing[paylocity_company] = cls._make_clearing(cls.setup[paylocity_company])
+
+    @classmethod
+    def _make_clearing(cls, setup):
+        company = setup['company']
+        prefix = 'Q%s' % setup['connection'].paylocity_company_id[1]
+        Account = cls.env['account.account'].with_company(company)
+        return {key: Account.create({'code': prefix + code, 'name': name, 'account_type': 'liability_current',
+                                     'reconcile': True, 'company_ids': [Command.set([company.id])]})
+                for key, code, name in (('dd', '7201', 'Direct deposit clearing'),
+                                        ('check', '7202', 'Paper checks clearing'),
+                                        ('tax', '7203', 'Tax impound clearing'),
+                                        ('accrued', '7204', 'Accrued wages'))}
+
+    def enable_cash(self, paylocity_company='C1001', **extra):
+        accounts = self.clearing[paylocity_company]
+        self.setup[paylocity_company]['connection'].write({
+            'payroll_cash_lines': True,
+            'payroll_direct_deposit_account_id': accounts['dd'].id,
+            'payroll_check_account_id': accounts['check'].id,
+            'payroll_tax_impound_account_id': accounts['tax'].id,
+            **extra})
+
+    def bank_debits(self, sandbox_run, paylocity_company='C1001'):
+        """The sandbox's own bank debits of the run (its README "Bank debits"), by kind (checks by number)."""
+        out = {}
+        for debit in self.sandbox.bank_debits(paylocity_company, sandbox_run.process_id):
+            key = ('check', debit['checkNumber']) if debit['kind'] == 'check' else debit['kind']
+            out[key] = debit
+        return out
+
+    def cash_lines(self, move, kind):
+        return move.line_ids.filtered(lambda l: l.paylocity_cash_kind == kind)
+
+    def post_latest(self, paylocity_company='C1001'):
+        regular, _off_cycle = self.latest_runs(paylocity_company)
+        connection = self.setup[paylocity_company]['connection']
+        self.deliver_payroll(regular.process_id, connection=connection)
+        self.process_all()
+        run = self.run_of(regular, connection=connection)
+        self.assertEqual(run.state, 'posted', run.hold_reason or run.last_error)
+        return regular, run
+
+
+@tagged('post_install', '-at_install')
+class TestPayrollCashLines(CashCase):
+
+    def test_entry_credits_direct_deposits_checks_and_tax_impound_as_the_bank_debits_show(self):
+        self.enable_cash()
+        regular, run = self.post_latest()
+        move = run.move_id
+        debits = self.bank_debits(regular)
+        day = regular.check_date
+        accounts = self.clearing['C1001']
+
+        # Independently, from the sandbox's statements: Σ directDepositAmount, each netCheck, Σ every tax.
+        deposits = sum((s.direct_deposit_amount for s in regular.statements), Decimal(0))
+        checks = {s.check_number: s.net_check for s in regular.statements if s.net_check}
+        taxes = sum((s.total('T') for s in regular.statements), Decimal(0))
+        self.assertTrue(deposits and checks and taxes, "the sandbox run pays by direct deposit and by check")
+        self.assertEqual(-debits['direct_deposit']['amount'], deposits)
+        self.assertEqual(-debits['tax_impound']['amount'], taxes)
+
+        deposit = self.cash_lines(move, 'direct_deposit')
+        self.assertEqual(len(deposit), 1)
+        self.assertEqual((dec(deposit.credit), deposit.account_id), (deposits, accounts['dd']))
+        self.assertIn('PAYLOCITY DD %s' % day.isoformat(), deposit.name)
+        tax = self.cash_lines(move, 'tax_impound')
+        self.assertEqual(len(tax), 1)
+        self.assertEqual((dec(tax.credit), tax.account_id), (taxes, accounts['tax']))
+        self.assertIn('PAYLOCITY TAX %s' % day.isoformat(), tax.name)
+        check_lines = self.cash_lines(move, 'check')
+        self.assertEqual({l.paylocity_check_number: dec(l.credit) for l in check_lines}, checks)
+        self.assertEqual({l.paylocity_check_number: dec(-l.balance) for l in check_lines},
+                         {number: -debits[('check', number)]['amount'] for number in checks})
+        self.assertEqual(set(check_lines.account_id), {accounts['check']})
+        for line in check_lines:
+            self.assertIn('CHECK %s' % line.paylocity_check_number, line.name)
+        cash = deposit | tax | check_lines
+        self.assertEqual(set(cash.mapped('date_maturity')), {day})
+        self.assertEqual(cash.paylocity_cash_run_id, run)
+        self.assertEqual(run.cash_line_ids, cash)
+        self.assertEqual(run.cash_state, 'open')
+
+        # Nothing is left on the net pay or the mapped tax accounts; other deductions stay as mapped.
+        mapped = self.setup['C1001']['accounts']
+        self.assertFalse(move.line_ids.filtered(
+            lambda l: l.account_id in (mapped['net'] | mapped['federal'] | mapped['state'] | mapped['futa'])))
+        expected = self.expected(regular)
+        posted = self.posted_balances(move)
+        for key in ('k401', 'benefits', 'wages', 'er_tax'):
+            for (account, analytic), balance in expected.items():
+                if account == mapped[key].id:
+                    self.assertEqual(posted[(account, analytic)], balance)
+        self.assertEqual(sum(map(dec, move.line_ids.mapped('debit'))), sum(map(dec, move.line_ids.mapped('credit'))))
+        self.assertEqual(dec(run.entry_net_pay), sum((s.net for s in regular.statements), Decimal(0)))
+
+    def test_employee_detail_keeps_the_cash_lines(self):
+        self.enable_cash(payroll_detail_level='employee')
+        regular, run = self.post_latest()
+        move = run.move_id
+        by_employee = defaultdict(Decimal)
+        for statement in regular.statements:
+            by_employee[statement.employee_id] += statement.direct_deposit_amount
+        deposits = self.cash_lines(move, 'direct_deposit')
+        self.assertEqual(len(deposits), len([e for e, amount in by_employee.items() if amount]))
+        self.assertEqual(dec(sum(deposits.mapped('credit'))), sum(by_employee.values()))
+        # One match key for all of them: the bank shows one direct-deposit debit.
+        self.assertEqual(len(set(deposits.mapped('paylocity_match_key'))), 1)
+        taxes = sum((s.total('T') for s in regular.statements), Decimal(0))
+        self.assertEqual(dec(sum(self.cash_lines(move, 'tax_impound').mapped('credit'))), taxes)
+        checks = {s.check_number: s.net_check for s in regular.statements if s.net_check}
+        self.assertEqual({l.paylocity_check_number: dec(l.credit) for l in self.cash_lines(move, 'check')}, checks)
+        self.assertEqual(sum(map(dec, move.line_ids.mapped('debit'))), sum(map(dec, move.line_ids.mapped('credit'))))
+
+    def test_missing_or_unreconcilable_clearing_account_holds_the_run_saying_which(self):
+        accounts = self.clearing['C1001']
+        accounts['check'].reconcile = False
+        self.connection.write({'payroll_cash_lines': True,
+                               'payroll_tax_impound_account_id': accounts['tax'].id,
+                               'payroll_check_account_id': accounts['check'].id})
+        regular, _off_cycle = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'needs_mapping')
+        self.assertFalse(self.moves_of(run))
+        self.assertIn('Direct deposit clearing', run.hold_reason)
+        self.assertIn('must allow reconciliation', run.hold_reason)
+
+        # Fixed on the connection: the held run looks again and posts.
+        accounts['check'].reconcile = True
+        self.connection.payroll_direct_deposit_account_id = accounts['dd']
+        self.process_all()
+        self.assertEqual(run.state, 'posted', run.hold_reason)
+        self.assertTrue(self.cash_lines(run.move_id, 'direct_deposit'))
+
+    def test_only_accounting_managers_change_the_cash_options(self):
+        with self.assertRaises(AccessError):
+            self.connection.with_user(self.admin_user).write({'payroll_cash_lines': True})
+        self.assertFalse(self.connection.payroll_cash_lines)
