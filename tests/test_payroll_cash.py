@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 """Cash lines: a run's entry credits its direct deposits, paper checks and tax impound to clearing accounts, in the
 amounts the sandbox's own statements and bank debits show; bad set-up holds the run with a clear reason."""
+import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -166,3 +167,110 @@ class TestPayrollCashLines(CashCase):
         with self.assertRaises(AccessError):
             self.connection.with_user(self.admin_user).write({'payroll_cash_lines': True})
         self.assertFalse(self.connection.payroll_cash_lines)
+
+
+class BankCase(CashCase):
+
+    def bank_journal(self, paylocity_company='C1001'):
+        company = self.setup[paylocity_company]['company']
+        return self.env['account.journal'].search([('type', '=', 'bank'), ('company_id', '=', company.id)], limit=1)
+
+    def import_bank(self, debits, paylocity_company='C1001'):
+        """Bank statement lines as a bank import would make them (the sandbox's debits: date, label, amount)."""
+        journal = self.bank_journal(paylocity_company)
+        return self.env['account.bank.statement.line'].create([{
+            'journal_id': journal.id, 'date': debit['date'], 'payment_ref': debit['label'],
+            'amount': float(debit['amount'])} for debit in debits])
+
+    def clearing_balance(self, account, run):
+        """What ``account`` holds for ``run``: its cash lines and the bank items reconciled with them."""
+        lines = run.cash_line_ids.filtered(lambda l: l.account_id == account)
+        partners = lines.matched_debit_ids.debit_move_id | lines.matched_credit_ids.credit_move_id
+        return sum((Decimal(str(l.balance)) for l in lines | partners), Decimal(0))
+
+
+@tagged('post_install', '-at_install')
+class TestPayrollBankMatching(BankCase):
+
+    def test_direct_deposit_and_tax_impound_bank_lines_are_reconciled_leaving_the_clearing_accounts_at_zero(self):
+        self.enable_cash()
+        regular, run = self.post_latest()
+        debits = self.bank_debits(regular)
+        bank = self.import_bank([debits['direct_deposit'], debits['tax_impound']])
+        self.assertFalse(any(bank.mapped('is_reconciled')))
+        accountant = self.env['res.users'].create({
+            'name': 'Payroll accountant', 'login': 'pay_accountant', 'company_id': self.company_a.id,
+            'company_ids': [Command.set([self.company_a.id])],
+            'group_ids': [Command.set([self.env.ref('account.group_account_manager').id,
+                                       self.env.ref('base.group_user').id])]})
+        self.connection.with_user(accountant).action_match_bank_lines()
+
+        self.assertTrue(all(bank.mapped('is_reconciled')))
+        accounts = self.clearing['C1001']
+        for kind, account in (('direct_deposit', accounts['dd']), ('tax_impound', accounts['tax'])):
+            lines = self.cash_lines(run.move_id, kind)
+            self.assertTrue(all(lines.mapped('reconciled')), kind)
+            self.assertEqual(self.clearing_balance(account, run), 0, kind)
+        self.assertEqual(self.cash_lines(run.move_id, 'direct_deposit').full_reconcile_id.reconciled_line_ids
+                         .move_id - run.move_id, bank[0].move_id)
+        self.assertEqual(run.cash_state, 'partial')     # the paper checks have not cleared yet
+        self.assertFalse(run.bank_match_note)
+
+        # The checks clear later, each matched by its number; then every clearing account is empty for the run.
+        checks = [debit for key, debit in debits.items() if isinstance(key, tuple)]
+        self.assertTrue(checks)
+        cleared = self.import_bank(checks)
+        self.connection._match_bank_lines()
+        self.assertTrue(all(cleared.mapped('is_reconciled')))
+        self.assertEqual(run.cash_state, 'matched')
+        self.assertEqual(self.clearing_balance(accounts['check'], run), 0)
+
+    def test_a_bank_line_off_by_a_cent_or_outside_the_window_or_without_the_words_stays_open(self):
+        self.enable_cash()
+        regular, run = self.post_latest()
+        debits = self.bank_debits(regular)
+        deposit, tax = debits['direct_deposit'], debits['tax_impound']
+        bank = self.import_bank([
+            dict(deposit, amount=deposit['amount'] + Decimal('0.01')),
+            dict(tax, date=regular.check_date + datetime.timedelta(days=6)),
+            dict(deposit, label='ACH DEBIT %s' % regular.check_date)])
+        self.assertEqual(self.connection._match_bank_lines(), (0, 0))
+        self.assertFalse(any(bank.mapped('is_reconciled')))
+        self.assertEqual(run.cash_state, 'open')
+
+    def test_two_runs_with_the_same_amount_match_nothing_and_both_are_listed(self):
+        self.enable_cash()
+        runs = []
+        for offset in (40, 41):
+            day = self.history_date + datetime.timedelta(days=offset)
+            process_id = self.sandbox.run_payroll('C1001', day, off_cycle=True)
+            # One identical manual check in each run: the same tax impound, one day apart.
+            self.sandbox.manual_check('C1001', process_id, '1001', Decimal('1000.00'))
+            sandbox_run = next(r for r in self.data().runs_on(day) if r.process_id == process_id)
+            for statement in list(sandbox_run.statements):
+                if statement.kind != 'manual':
+                    self.sandbox.remove_statement('C1001', process_id, statement.employee_id,
+                                                  statement.transaction_number)
+            self.deliver_payroll(process_id)
+            runs.append(sandbox_run)
+        self.process_all()
+        first, second = (self.run_of(r) for r in runs)
+        self.assertEqual((first.state, second.state), ('posted', 'posted'), first.hold_reason or second.hold_reason)
+        tax_first = self.bank_debits(runs[0])['tax_impound']
+        self.assertEqual(tax_first['amount'], self.bank_debits(runs[1])['tax_impound']['amount'])
+        bank = self.import_bank([tax_first])
+
+        matched, waiting = self.connection._match_bank_lines()
+        self.assertEqual((matched, waiting), (0, 1))
+        self.assertFalse(bank.is_reconciled)
+        self.assertFalse(any((first | second).cash_line_ids.filtered(
+            lambda l: l.paylocity_cash_kind == 'tax_impound').mapped('reconciled')))
+        for run in (first, second):
+            self.assertIn(first.name, run.bank_match_note)
+            self.assertIn(second.name, run.bank_match_note)
+        self.assertIn(first.name, self.connection.bank_match_waiting)
+        self.assertIn(second.name, self.connection.bank_match_waiting)
+
+    def test_only_accounting_managers_match_bank_lines(self):
+        with self.assertRaises(AccessError):
+            self.connection.with_user(self.admin_user).action_match_bank_lines()
