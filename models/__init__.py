@@ -26,6 +26,7 @@ from . import paylocity_connection_payroll
 from . import paylocity_connection_cash
 from . import paylocity_pay_run_cash
 from . import paylocity_bank_matching
+from . import paylocity_pay_run_accrual
 from . import paylocity_connection_overview
 from . import paylocity_event_payroll
 from . import account_move

@@ -274,3 +274,61 @@ class TestPayrollBankMatching(BankCase):
     def test_only_accounting_managers_match_bank_lines(self):
         with self.assertRaises(AccessError):
             self.connection.with_user(self.admin_user).action_match_bank_lines()
+
+
+@tagged('post_install', '-at_install')
+class TestPayrollAccrual(CashCase):
+
+    def enable_accrual(self):
+        self.enable_cash(payroll_accrue_month_end=True,
+                         payroll_accrued_wages_account_id=self.clearing['C1001']['accrued'].id)
+
+    def test_accrual_of_a_period_crossing_the_month_end_equals_the_day_count_and_reverses_on_the_first(self):
+        self.enable_accrual()
+        regular, run = self.post_latest()
+        begin, end, check = regular.begin_date, regular.end_date, regular.check_date
+        month_end = check.replace(day=1) - datetime.timedelta(days=1)
+        self.assertTrue(begin <= month_end < end < check, "the sandbox's latest period crosses a month end")
+        days, length = (month_end - begin).days + 1, (end - begin).days + 1
+
+        # Independently: the run's cost per expense account and analytic, from the sandbox's lines and the mapping.
+        mapped = self.setup['C1001']['accounts']
+        expense = {mapped[key].id for key in ('wages', 'overtime', 'bonus', 'er_tax')}
+        exact = {key: balance * days / length for key, balance in self.expected(regular).items()
+                 if key[0] in expense}
+        total = sum(exact.values(), Decimal(0)).quantize(CENT, rounding='ROUND_HALF_UP')
+
+        move, reversal = run.accrual_move_id, run.accrual_reversal_move_id
+        self.assertEqual((move.state, move.date, move.paylocity_pay_run_id), ('posted', month_end, run))
+        self.assertEqual((reversal.state, reversal.date, reversal.paylocity_pay_run_id),
+                         ('posted', month_end + datetime.timedelta(days=1), run))
+        self.assertEqual(reversal.reversed_entry_id, move)
+        posted = self.posted_balances(move)
+        accrued = self.clearing['C1001']['accrued']
+        self.assertEqual(posted.pop((accrued.id, None)), -total)
+        self.assertEqual(set(posted), {key for key, value in exact.items() if value.quantize(CENT)})
+        for key, amount in posted.items():
+            self.assertLess(abs(amount - exact[key]), CENT, key)
+        self.assertEqual(sum(posted.values(), Decimal(0)), total)
+        self.assertEqual(self.posted_balances(reversal), {key: -value for key, value in self.posted_balances(move)
+                                                          .items()})
+        self.assertEqual(self.moves_of(run), run.move_id | move | reversal)
+
+    def test_a_run_in_a_locked_month_accrues_nothing_and_says_why(self):
+        self.enable_accrual()
+        regular, _off_cycle = self.latest_runs()
+        month_end = regular.check_date.replace(day=1) - datetime.timedelta(days=1)
+        self.company_a.fiscalyear_lock_date = month_end
+        _regular, run = self.post_latest()
+        self.assertFalse(run.accrual_move_id)
+        self.assertEqual(self.moves_of(run), run.move_id)
+        self.assertIn('lock dates', run.accrual_note)
+
+    def test_missing_accrued_wages_account_holds_the_run(self):
+        self.enable_cash(payroll_accrue_month_end=True)
+        regular, _off_cycle = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'needs_mapping')
+        self.assertIn('accrued wages account', run.hold_reason)
