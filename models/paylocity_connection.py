@@ -86,9 +86,6 @@ class PaylocityConnection(models.Model):
     _paylocity_company_uniq = models.Constraint(
         'UNIQUE (paylocity_company_code, environment)',
         "This Paylocity company is already connected in this environment (perhaps by an archived connection).")
-    _company_active_uniq = models.UniqueIndex(
-        '(company_id) WHERE active IS TRUE',
-        "An Odoo company can have only one active Paylocity connection.")
     _request_timeout_positive = models.Constraint(
         'CHECK (request_timeout > 0)', "The request timeout must be at least one second.")
 

@@ -9,7 +9,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .payroll_common import PayrollCase
+from .payroll_common import CODE_TYPES, LEVEL, MAPPING, PayrollCase
 
 CENT = Decimal('0.01')
 
@@ -332,3 +332,84 @@ class TestPayrollAccrual(CashCase):
         run = self.run_of(regular)
         self.assertEqual(run.state, 'needs_mapping')
         self.assertIn('accrued wages account', run.hold_reason)
+
+
+@tagged('post_install', '-at_install')
+class TestSeveralConnectionsInOneCompany(CashCase):
+    """Paylocity companies C1001 and C2002 both connected to Odoo company A (a Company Set, two FEINs)."""
+
+    def connect_b_in_company_a(self):
+        """C2002 connected in company A as the payroll set-up would do it: codes, bindings and mappings of its own
+        on company A's accounts. The C2002 connection of company B is archived and renamed to free the code."""
+        self.connection_b.write({'paylocity_company_id': 'C2002-OLD', 'active': False})
+        env = self.env
+        source = self.setup['C2002']['connection']
+        setup_a = self.setup['C1001']
+        connection = source.copy({'name': 'Payroll C2002 in A', 'paylocity_company_id': 'C2002',
+                                  'company_id': self.company_a.id, 'active': True,
+                                  'journal_id': self.connection.journal_id.id,
+                                  'payroll_net_pay_account_id': setup_a['accounts']['net'].id})
+        creds = self.sandbox.credentials('C2002')
+        connection._set_credentials('weblink', creds.weblink_client_id, creds.weblink_client_secret)
+        data = self.data('C2002')
+        codes = {}
+        for resource, code_type in CODE_TYPES.items():
+            for code, description in data.codes(resource):
+                codes[(code_type, code)] = env['paylocity.code'].create({
+                    'connection_id': connection.id, 'code_type': code_type, 'code': code, 'name': description})
+        analytics = {}
+        for code, description in data.codes('costcenter%s' % LEVEL):
+            analytic = env['account.analytic.account'].create({
+                'name': 'C2002 in A %s' % description, 'plan_id': self.plan.id, 'company_id': self.company_a.id})
+            codes[('costcenter%s' % LEVEL, code)].analytic_account_id = analytic
+            analytics[code] = analytic.id
+        for person in data.sorted_employees():
+            employee = env['hr.employee'].create({'name': person.display_name, 'company_id': self.company_a.id})
+            env['paylocity.employee'].create({
+                'connection_id': connection.id, 'paylocity_employee_id': person.employee_id,
+                'employee_id': employee.id, 'status_type': person.status_type,
+                'termination_date': person.termination_date or False,
+                'cost_center1': person.cost_center1, 'cost_center2': person.cost_center2,
+                'cost_center3': person.cost_center3})
+        setup = dict(setup_a, connection=connection, codes=codes, analytics=analytics)
+        for code in MAPPING:
+            self._make_rule(setup, code)
+        self.setup['C2002'] = dict(setup, company=self.company_a)
+        self.clearing['C2002'] = self.clearing['C1001']
+        return connection
+
+    def test_two_connections_in_one_company_post_to_their_own_runs(self):
+        connection = self.connect_b_in_company_a()
+        self.assertEqual(connection.company_id, self.connection.company_id)
+        self.assertTrue(connection.active and self.connection.active)
+        self.enable_cash()
+        self.enable_cash('C2002')
+        regular_a, run_a = self.post_latest('C1001')
+        regular_b, run_b = self.post_latest('C2002')
+        self.assertNotEqual(run_a, run_b)
+        self.assertEqual((run_a.connection_id, run_b.connection_id), (self.connection, connection))
+        self.assertEqual(run_a.move_id.company_id, run_b.move_id.company_id)
+        # Each entry is its own Paylocity company's statements (same accounts, each its own amounts).
+        for regular, run, paylocity_company in ((regular_a, run_a, 'C1001'), (regular_b, run_b, 'C2002')):
+            self.assertIn(paylocity_company, run.move_id.ref)
+            deposits = sum((s.direct_deposit_amount for s in regular.statements), Decimal(0))
+            self.assertEqual(dec(self.cash_lines(run.move_id, 'direct_deposit').credit), deposits)
+            self.assertEqual(run.employee_ids.binding_id.connection_id, run.connection_id)
+        self.assertFalse(self.env['paylocity.gl.rule'].search_count([
+            ('connection_id', '=', connection.id), ('code_id.connection_id', '!=', connection.id)]))
+        # The same check date and run number in both: each run's bank debit settles that run's cash line only.
+        self.assertEqual((regular_a.check_date, regular_a.run_id), (regular_b.check_date, regular_b.run_id))
+        bank = self.env['account.journal'].search([('type', '=', 'bank'), ('company_id', '=', self.company_a.id)],
+                                                  limit=1)
+        for regular, paylocity_company in ((regular_a, 'C1001'), (regular_b, 'C2002')):
+            debit = self.bank_debits(regular, paylocity_company)['direct_deposit']
+            self.env['account.bank.statement.line'].create({
+                'journal_id': bank.id, 'date': debit['date'], 'payment_ref': debit['label'],
+                'amount': float(debit['amount'])})
+        self.assertEqual(self.connection._match_bank_lines(), (1, 0))
+        self.assertEqual(connection._match_bank_lines(), (1, 0))
+        for run in (run_a, run_b):
+            deposit = self.cash_lines(run.move_id, 'direct_deposit')
+            self.assertTrue(deposit.reconciled)
+            counterpart = deposit.full_reconcile_id.reconciled_line_ids - deposit
+            self.assertEqual(Decimal(str(counterpart.balance)), -Decimal(str(deposit.balance)))
