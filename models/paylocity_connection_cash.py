@@ -123,3 +123,28 @@ class PaylocityConnection(models.Model):
                                            "clearing accounts need their own.",
                                            names=', '.join(names[f] for f in fields_), code=account.code))
         return problems
+
+    # === DEMO === #
+    _DEMO_CLEARING = (
+        ('payroll_direct_deposit_account_id', 'PL2101', 'Payroll direct deposit clearing'),
+        ('payroll_check_account_id', 'PL2102', 'Payroll checks clearing'),
+        ('payroll_tax_impound_account_id', 'PL2103', 'Payroll tax impound clearing'),
+        ('payroll_garnishment_account_id', 'PL2104', 'Payroll garnishments clearing'),
+        ('payroll_accrued_wages_account_id', 'PL2105', 'Accrued wages'),
+    )
+
+    def _payroll_demo_setup(self):
+        """Demo data: reconcilable clearing accounts for the cash lines and the accrual, cash lines and month-end
+        accrual on, so a sandbox pay run's bank debits can be imported and matched."""
+        result = super()._payroll_demo_setup()
+        for connection in self.sudo().filtered('payroll_net_pay_account_id'):
+            company = connection.company_id
+            Account = self.env['account.account'].sudo().with_company(company)
+            vals = {'payroll_cash_lines': True, 'payroll_accrue_month_end': True}
+            for field, code, name in self._DEMO_CLEARING:
+                account = Account.search([('code', '=', code), ('company_ids', 'in', company.ids)], limit=1) \
+                    or Account.create({'code': code, 'name': name, 'account_type': 'liability_current',
+                                       'reconcile': True, 'company_ids': [fields.Command.set(company.ids)]})
+                vals[field] = account.id
+            connection.write(vals)
+        return result
