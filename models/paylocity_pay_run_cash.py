@@ -73,13 +73,13 @@ class PaylocityPayRun(models.Model):
                     if line.account == net_account or getattr(line, 'cash_kind', None) in (DIRECT_DEPOSIT, CHECK,
                                                                                             NET_PAY)), 0)
 
-    def _cash_line_vals(self, line):
-        """What a cash line adds to its journal item: the check date, a label the bank statement shows, and the
-        key and words the bank matching uses."""
+    def _cash_line_vals(self, line, name=None):
+        """What a cash line adds to its journal item: the check date, a label the bank statement shows (or
+        ``name``), and the key and words the bank matching uses."""
         if getattr(line, 'cash_kind', None) not in CASH_KINDS:
             return {}
         return {
-            'name': '%s — %s' % (line.bank_label, line.label) if line.bank_label else line.label,
+            'name': name or ('%s — %s' % (line.bank_label, line.label) if line.bank_label else line.label),
             'date_maturity': line.date,
             'paylocity_cash_run_id': self.id,
             'paylocity_cash_kind': line.cash_kind,

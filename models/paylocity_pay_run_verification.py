@@ -17,7 +17,6 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 
 from ..paylocity import payroll, verification
-from ..paylocity.journal import build_journal
 
 _logger = logging.getLogger(__name__)
 
@@ -145,11 +144,11 @@ class PaylocityPayRun(models.Model):
 
     # === VERIFICATION === #
     def _verification_build(self):
-        """The builder of this run's entry, with today's mappings (``pays`` → ``JournalResult``)."""
+        """The builder of this run's entry, with today's mappings and cash lines (``pays`` → ``JournalResult``)."""
         connection = self.connection_id
         rules, _problems = self.env['paylocity.gl.rule'].sudo()._builder_rules(connection)
         return functools.partial(
-            build_journal, rules=rules, run_id=self.run_number, check_date=self.check_date,
+            self._build_result, rules=rules, run_id=self.run_number, check_date=self.check_date,
             net_pay_account=connection.payroll_net_pay_account_id.id or 0,
             detail_level=connection.payroll_detail_level, precision=self.currency_id.decimal_places,
             cost_center_analytics=connection._payroll_analytics())
@@ -229,6 +228,7 @@ class PaylocityPayRun(models.Model):
             'credit': float(line.credit),
             'partner_id': line.partner or False,
             'analytic_distribution': {str(line.analytic): 100.0} if line.analytic else False,
+            **self._cash_line_vals(line, name=line.label),
         }) for line in fix.lines]
         delta = {
             'paylocity_gross': float(after.totals.gross - before.totals.gross),

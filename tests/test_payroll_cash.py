@@ -342,6 +342,7 @@ class TestSeveralConnectionsInOneCompany(CashCase):
         """C2002 connected in company A as the payroll set-up would do it: codes, bindings and mappings of its own
         on company A's accounts. The C2002 connection of company B is archived and renamed to free the code."""
         self.connection_b.write({'paylocity_company_id': 'C2002-OLD', 'active': False})
+        self.env.flush_all()
         env = self.env
         source = self.setup['C2002']['connection']
         setup_a = self.setup['C1001']
