@@ -7,6 +7,8 @@ from odoo import api, fields, models
 
 from ..paylocity.cash import CASH_KINDS, CHECK, DIRECT_DEPOSIT, GARNISHMENT, NET_PAY, TAX_IMPOUND, build_entry
 
+# Who may read journal items (account.move.line's own access rules).
+JOURNAL_ITEM_READERS = 'account.group_account_readonly,account.group_account_invoice'
 CASH_KIND_SELECTION = [(DIRECT_DEPOSIT, 'Direct deposit'), (CHECK, 'Paper check'), (TAX_IMPOUND, 'Tax impound'),
                        (GARNISHMENT, 'Garnishments')]
 
@@ -30,11 +32,11 @@ class PaylocityPayRun(models.Model):
     _inherit = 'paylocity.pay.run'
 
     cash_line_ids = fields.One2many('account.move.line', 'paylocity_cash_run_id', string='Cash lines',
-                                    readonly=True)
+                                    readonly=True, groups=JOURNAL_ITEM_READERS)
     cash_state = fields.Selection(
         [('none', 'No cash lines'), ('open', 'Waiting for the bank'), ('partial', 'Partly matched'),
          ('matched', 'Matched with the bank')],
-        string='Bank', compute='_compute_cash_state',
+        string='Bank', compute='_compute_cash_state', compute_sudo=True,
         help="Whether the bank statement lines of this run's direct deposits, checks and tax impound were "
              "matched with its cash lines.")
     bank_match_note = fields.Text(
