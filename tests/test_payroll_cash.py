@@ -9,7 +9,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .payroll_common import CODE_TYPES, LEVEL, MAPPING, PayrollCase
+from .common import CODE_TYPES, LEVEL, MAPPING, PayrollCase
 
 CENT = Decimal('0.01')
 
@@ -31,7 +31,7 @@ class CashCase(PayrollCase):
     @classmethod
     def _make_clearing(cls, setup):
         company = setup['company']
-        prefix = 'Q%s' % setup['connection'].paylocity_company_id[1]
+        prefix = 'Q%s' % setup['connection'].paylocity_company_code[1]
         Account = cls.env['account.account'].with_company(company)
         return {key: Account.create({'code': prefix + code, 'name': name, 'account_type': 'liability_current',
                                      'reconcile': True, 'company_ids': [Command.set([company.id])]})
@@ -341,12 +341,12 @@ class TestSeveralConnectionsInOneCompany(CashCase):
     def connect_b_in_company_a(self):
         """C2002 connected in company A as the payroll set-up would do it: codes, bindings and mappings of its own
         on company A's accounts. The C2002 connection of company B is archived and renamed to free the code."""
-        self.connection_b.write({'paylocity_company_id': 'C2002-OLD', 'active': False})
+        self.connection_b.write({'paylocity_company_code': 'C2002-OLD', 'active': False})
         self.env.flush_all()
         env = self.env
         source = self.setup['C2002']['connection']
         setup_a = self.setup['C1001']
-        connection = source.copy({'name': 'Payroll C2002 in A', 'paylocity_company_id': 'C2002',
+        connection = source.copy({'name': 'Payroll C2002 in A', 'paylocity_company_code': 'C2002',
                                   'company_id': self.company_a.id, 'active': True,
                                   'journal_id': self.connection.journal_id.id,
                                   'payroll_net_pay_account_id': setup_a['accounts']['net'].id})
@@ -367,7 +367,7 @@ class TestSeveralConnectionsInOneCompany(CashCase):
         for person in data.sorted_employees():
             employee = env['hr.employee'].create({'name': person.display_name, 'company_id': self.company_a.id})
             env['paylocity.employee'].create({
-                'connection_id': connection.id, 'paylocity_employee_id': person.employee_id,
+                'connection_id': connection.id, 'paylocity_employee_code': person.employee_id,
                 'employee_id': employee.id, 'status_type': person.status_type,
                 'termination_date': person.termination_date or False,
                 'cost_center1': person.cost_center1, 'cost_center2': person.cost_center2,
