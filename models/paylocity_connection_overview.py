@@ -15,8 +15,10 @@ RUN_STATE_COUNTERS = {
     'needs_review': 'run_needs_review_count',
     'failed': 'run_failed_count',
 }
-# Entries Odoo no longer holds as Paylocity paid them: the books are out of agreement for that run.
+# Runs whose books differ from Paylocity: a difference the verification found and has not corrected yet, or an
+# entry Odoo no longer holds as Paylocity paid it (reversed, cancelled or deleted in Odoo).
 RUN_ENTRY_GONE = ('reversed', 'cancelled', 'deleted')
+RUN_OUT_OF_AGREEMENT = ['|', ('agreement', '=', 'differs'), ('entry_status', 'in', RUN_ENTRY_GONE)]
 
 
 class PaylocityConnection(models.Model):
@@ -30,9 +32,10 @@ class PaylocityConnection(models.Model):
     run_needs_mapping_count = fields.Integer('Runs needing mapping', compute='_compute_overview')
     run_needs_review_count = fields.Integer('Runs needing review', compute='_compute_overview')
     run_failed_count = fields.Integer('Failed runs', compute='_compute_overview')
-    run_entry_gone_count = fields.Integer(
+    run_out_of_agreement_count = fields.Integer(
         'Runs out of agreement', compute='_compute_overview',
-        help="Pay runs whose journal entry was reversed, cancelled or deleted in Odoo.")
+        help="Posted pay runs with a difference from Paylocity not yet corrected, or whose journal entry was "
+             "reversed, cancelled or deleted in Odoo.")
     weblink_secret_days = fields.Integer('WebLink secret expires in (days)', compute='_compute_overview')
     nextgen_secret_days = fields.Integer('NextGen secret expires in (days)', compute='_compute_overview')
     weblink_expiry_known = fields.Boolean(compute='_compute_overview')
@@ -58,8 +61,8 @@ class PaylocityConnection(models.Model):
         runs = {(connection.id, state): count for connection, state, count in Run._read_group(
             [('connection_id', 'in', ids), ('state', 'in', tuple(RUN_STATE_COUNTERS))],
             ['connection_id', 'state'], ['__count'])}
-        gone = {connection.id: count for connection, count in Run._read_group(
-            [('connection_id', 'in', ids), ('entry_status', 'in', RUN_ENTRY_GONE)],
+        out_of_agreement = {connection.id: count for connection, count in Run._read_group(
+            [('connection_id', 'in', ids)] + RUN_OUT_OF_AGREEMENT,
             ['connection_id'], ['__count'])}
         today = fields.Date.context_today(self)
         for connection, stored in zip(self, connections):
@@ -69,7 +72,7 @@ class PaylocityConnection(models.Model):
             connection.event_retrying_count = events.get((key, 'retrying'), 0)
             for state, field_name in RUN_STATE_COUNTERS.items():
                 connection[field_name] = runs.get((key, state), 0)
-            connection.run_entry_gone_count = gone.get(key, 0)
+            connection.run_out_of_agreement_count = out_of_agreement.get(key, 0)
             days = {}
             for family in ('weblink', 'nextgen'):
                 expiry = stored['%s_secret_expiry' % family]
@@ -82,7 +85,7 @@ class PaylocityConnection(models.Model):
             connection.needs_attention = bool(
                 connection.event_failed_count or connection.run_needs_mapping_count
                 or connection.run_needs_review_count or connection.run_failed_count
-                or connection.run_entry_gone_count or connection.secret_expiry_warning
+                or connection.run_out_of_agreement_count or connection.secret_expiry_warning
                 or stored.last_test_state in ('failed', 'partial'))
 
     # === WHAT EACH FIGURE OPENS === #
@@ -120,8 +123,8 @@ class PaylocityConnection(models.Model):
     def action_overview_runs_failed(self):
         return self._overview_runs(self.env._("Failed runs"), [('state', '=', 'failed')])
 
-    def action_overview_runs_entry_gone(self):
-        return self._overview_runs(self.env._("Runs out of agreement"), [('entry_status', 'in', RUN_ENTRY_GONE)])
+    def action_overview_runs_out_of_agreement(self):
+        return self._overview_runs(self.env._("Runs out of agreement"), RUN_OUT_OF_AGREEMENT)
 
     def action_overview_employees(self):
         return self.action_view_bindings()

@@ -65,7 +65,7 @@ class TestOverview(TransactionCase):
     def figures(self, connection):
         return connection.read([
             'last_webhook_at', 'event_failed_count', 'event_retrying_count', 'run_needs_mapping_count',
-            'run_needs_review_count', 'run_failed_count', 'run_entry_gone_count', 'weblink_secret_days',
+            'run_needs_review_count', 'run_failed_count', 'run_out_of_agreement_count', 'weblink_secret_days',
             'nextgen_secret_days', 'weblink_expiry_known', 'nextgen_expiry_known', 'secret_expiry_warning',
             'needs_attention'])[0]
 
@@ -74,7 +74,7 @@ class TestOverview(TransactionCase):
         self.assertEqual(values['last_webhook_at'], datetime(2026, 3, 6, 9, 0))
         self.assertEqual((values['event_failed_count'], values['event_retrying_count']), (2, 1))
         self.assertEqual((values['run_needs_mapping_count'], values['run_needs_review_count'],
-                          values['run_failed_count'], values['run_entry_gone_count']), (2, 1, 1, 1))
+                          values['run_failed_count'], values['run_out_of_agreement_count']), (2, 1, 1, 1))
         self.assertEqual((values['weblink_secret_days'], values['nextgen_secret_days']), (10, 200))
         self.assertTrue(values['weblink_expiry_known'] and values['nextgen_expiry_known'])
         self.assertTrue(values['secret_expiry_warning'])   # 10 days left, warned 21 days ahead
@@ -88,7 +88,7 @@ class TestOverview(TransactionCase):
         self.assertFalse(values['last_webhook_at'])
         self.assertEqual([values[name] for name in (
             'event_failed_count', 'event_retrying_count', 'run_needs_mapping_count', 'run_needs_review_count',
-            'run_failed_count', 'run_entry_gone_count')], [0] * 6)
+            'run_failed_count', 'run_out_of_agreement_count')], [0] * 6)
         self.assertFalse(values['weblink_expiry_known'] or values['nextgen_expiry_known'])
         self.assertFalse(values['secret_expiry_warning'])
         self.assertFalse(values['needs_attention'])
@@ -109,7 +109,7 @@ class TestOverview(TransactionCase):
             'action_overview_runs_needs_mapping': ('paylocity.pay.run', self.needs_mapping),
             'action_overview_runs_needs_review': ('paylocity.pay.run', self.needs_review),
             'action_overview_runs_failed': ('paylocity.pay.run', self.failed_run),
-            'action_overview_runs_entry_gone': ('paylocity.pay.run', self.entry_gone),
+            'action_overview_runs_out_of_agreement': ('paylocity.pay.run', self.entry_gone),
         }
         for method, (model, records) in expected.items():
             with self.subTest(method):
@@ -154,3 +154,19 @@ class TestOverview(TransactionCase):
         self.assertLessEqual({'event_failed_count', 'run_needs_mapping_count', 'last_webhook_at',
                               'weblink_secret_days'}, fields_seen)
         self.assertNotIn('weblink_secret_expiry', fields_seen)
+
+    def test_a_difference_found_by_verification_counts_as_out_of_agreement(self):
+        journal = self.env['account.journal'].create({
+            'name': 'Overview payroll', 'code': 'OVP', 'type': 'general', 'company_id': self.company_a.id})
+        entry = self.env['account.move'].create({'journal_id': journal.id, 'company_id': self.company_a.id})
+        differs = self.env['paylocity.pay.run'].sudo().create({
+            'connection_id': self.connection.id, 'check_date': date(2026, 3, 20), 'run_number': 1,
+            'state': 'posted', 'post_count': 1, 'move_id': entry.id,
+            'open_difference': 'Void of check 10005, employee 1003'})
+        self.assertEqual(differs.agreement, 'differs')
+        self.assertNotIn(differs.entry_status, ('reversed', 'cancelled', 'deleted'))
+        connection = self.connection.with_user(self.user)
+        self.assertEqual(self.figures(connection)['run_out_of_agreement_count'], 2)
+        action = connection.action_overview_runs_out_of_agreement()
+        found = self.env['paylocity.pay.run'].search(action['domain'])
+        self.assertEqual(found, self.entry_gone | differs)
