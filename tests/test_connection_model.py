@@ -94,13 +94,16 @@ class TestInstallation(PaylocityCase):
             'company_id': self.other_company.id})
 
     @mute_logger('odoo.sql_db')
-    def test_one_active_connection_per_odoo_company(self):
+    def test_several_paylocity_companies_in_one_odoo_company_but_each_connected_once(self):
+        # Company Sets: a second Paylocity company may be connected, active, in the same Odoo company...
+        second = self.env['paylocity.connection'].create({
+            'name': 'Second', 'paylocity_company_code': 'C2002', 'company_id': self.company.id})
+        self.assertTrue(second.active)
+        self.assertEqual(second.company_id, self.connection.company_id)
+        # ... but one Paylocity company is connected once per environment, archived or not.
         with self.assertRaises(IntegrityError), self.env.cr.savepoint():
             self.env['paylocity.connection'].create({
-                'name': 'Second', 'paylocity_company_code': 'C2002', 'company_id': self.company.id})
-        # an archived one may stay beside it
-        self.env['paylocity.connection'].create({
-            'name': 'Old', 'paylocity_company_code': 'C2002', 'company_id': self.company.id, 'active': False})
+                'name': 'Again', 'paylocity_company_code': 'C2002', 'company_id': self.company.id, 'active': False})
 
 
 @tagged('post_install', '-at_install')
