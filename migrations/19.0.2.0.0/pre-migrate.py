@@ -34,6 +34,7 @@ RENAMES = [
     ('paylocity.pay.run.line', 'paylocity_employee_id', 'paylocity_employee_code', True),
     ('paylocity.gl.rule', 'kind', 'posting_sides', True),
     ('hr.employee', 'paylocity_employee_id', 'paylocity_employee_code', False),   # computed, no column
+    ('paylocity.connection', 'run_entry_gone_count', 'run_out_of_agreement_count', False),   # overview, computed
 ]
 
 
