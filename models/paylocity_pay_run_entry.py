@@ -143,7 +143,14 @@ class PaylocityPayRun(models.Model):
         return out
 
     def _build_and_post(self):
-        """Build; post when ready (and the connection wants it); otherwise hold with an activity."""
+        """Build; post when ready (and the connection wants it); otherwise hold with an activity. A run whose
+        employee list is not complete is fetched first: it is never built from part of its employees."""
+        if not self.employees_listed:
+            self._note(self.env._("Paylocity's employee list of this run is not complete: it is read again and the "
+                                  "employees missing from it are asked before the entry is built."))
+            self._set_state('new', {'fetch_attempts': 0})
+            self._request_processing()
+            return
         previous = self.state
         try:
             result = self._build()

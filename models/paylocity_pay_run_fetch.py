@@ -5,6 +5,15 @@ from odoo import api, fields, models
 
 from ..paylocity import payroll
 from ..paylocity.errors import PaylocityError
+from ..paylocity.fanout import FATAL_ERRORS
+
+
+class EmployeeListUnread(Exception):
+    """Paylocity's employee list of a pay run could not be read: the run is not fetched (its attempt fails)."""
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PaylocityPayRun(models.Model):
@@ -21,15 +30,28 @@ class PaylocityPayRun(models.Model):
     def _list_employees(self, client):
         """Create one row per employee who could have been paid (the fetch's to-do list and resume point): the
         bound ones, and those Paylocity lists as active or on leave that the employee sync has not bound yet (a
-        hire whose sync lags must not leave their pay out of the entry)."""
+        hire whose sync lags must not leave their pay out of the entry). False when the run failed instead.
+
+        Without Paylocity's list the to-do list would be incomplete, so nothing is asked: ``EmployeeListUnread``
+        fails the attempt and the job queue retries it on its schedule (the run stays unlisted, and fails with an
+        activity after the connection's maximum attempts)."""
         connection = self.connection_id
         candidates = self._fetch_candidates(connection)
         try:
-            candidates += payroll.unbound_candidates(client.list_employees(), [c.employee_id for c in candidates])
+            listed = client.list_employees()
         except PaylocityError as exc:
-            self._note(self.env._("Paylocity's employee list could not be read (%(error)s): only the employees "
-                                  "bound in Odoo are asked.", error=payroll.error_text(exc)))
+            error = self.env._(
+                "Paylocity's employee list could not be read (%(error)s). Nothing is fetched until it is: an "
+                "employee the sync has not bound yet would be left out of the entry.", error=payroll.error_text(exc))
+            if isinstance(exc, FATAL_ERRORS):   # refused credentials or rights: asking again will not help
+                self._set_state('failed', {'last_error': error, 'next_try_at': False})
+                self._note_and_alert(self.env._("Fetching the pay statements failed"), error)
+                return False
+            raise EmployeeListUnread(error, retry_after=getattr(exc, 'retry_after', None)) from exc
+        candidates += payroll.unbound_candidates(listed, [c.employee_id for c in candidates])
         ids = payroll.employees_to_fetch(candidates, self.check_date, max(connection.payroll_lookback_days, 0))
+        asked = set(self.employee_ids.mapped('paylocity_employee_code'))   # rows of an earlier, partial listing
+        ids = [employee for employee in ids if employee not in asked]
         bindings = {b.paylocity_employee_code: b for b in self.env['paylocity.employee'].sudo().with_context(
             active_test=False).search([('connection_id', '=', connection.id), ('paylocity_employee_code', 'in', ids)])}
         level_field = 'cost_center%s' % connection.analytic_level
@@ -40,7 +62,8 @@ class PaylocityPayRun(models.Model):
             'employee_id': bindings[employee].employee_id.id if employee in bindings else False,
             'cost_center': (bindings[employee][level_field] or False) if employee in bindings else False,
         } for employee in ids])
-        self.write({'employees_listed': True, 'fetch_total': len(ids)})
+        self.write({'employees_listed': True, 'fetch_total': len(asked) + len(ids)})
+        return True
 
     def _fetch(self):
         """Ask Paylocity for the statements of every listed employee not yet answered, batch by batch; each
@@ -54,7 +77,8 @@ class PaylocityPayRun(models.Model):
         client = connection._get_client()
         try:
             if not self.employees_listed:
-                self._list_employees(client)
+                if not self._list_employees(client):
+                    return False
                 self._commit_step()
                 self._lock_or_raise()
             while True:

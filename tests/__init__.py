@@ -15,6 +15,7 @@ from . import test_payroll_posting
 from . import test_payroll_never_twice
 from . import test_payroll_holds
 from . import test_payroll_failures
+from . import test_payroll_employee_list
 from . import test_gl_rule
 from . import test_payroll_webhook_http
 from . import test_employee_poll
