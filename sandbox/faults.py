@@ -1,11 +1,12 @@
-"""Fault injection: the next N matching calls answer a status, hang, send a broken body or drop the line."""
+"""Fault injection: the next N matching calls answer a status, hang, send a broken body, drop the line (cleanly, with a
+reset, or halfway through the body), or find every token expired."""
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 from typing import Optional
 
-KINDS = ("status", "timeout", "broken_body", "disconnect")
+KINDS = ("status", "timeout", "broken_body", "disconnect", "reset", "truncated", "expire_tokens")
 TOKEN_PATHS = ("/IdentityServer/connect/token", "/public/security/v1/token")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -367,12 +368,16 @@ class SandboxServer:
         client_id = None
         if fault and fault.kind == "status":
             resp = _fault_response(fault, family)
-        elif fault and fault.kind == "disconnect":
-            resp = Response(0, disconnect=True)
+        elif fault and fault.kind in ("disconnect", "reset"):
+            resp = Response(0, disconnect=True, reset=fault.kind == "reset")
         else:
+            if fault and fault.kind == "expire_tokens":
+                self.expire_tokens()   # the token this call carries has just expired, for real
             resp, client_id = self._serve(req, family)
             if fault and fault.kind == "broken_body":
                 resp = _broken(resp)
+            elif fault and fault.kind == "truncated":
+                resp.truncate = True
         self._record(req, resp, family, client_id, fault)
         if fault and fault.kind == "timeout":
             self._stopping.wait(fault.delay)
@@ -494,7 +499,11 @@ class _Handler(BaseHTTPRequestHandler):
         if resp.disconnect:
             self.close_connection = True
             try:
-                self.connection.shutdown(socket.SHUT_RDWR)
+                if resp.reset:   # SO_LINGER 0: close() sends RST, the client reads "connection reset by peer"
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                else:
+                    self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             return
@@ -507,8 +516,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(resp.body)))
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(resp.body)
+                # A truncated answer promises the whole body and stops halfway (the line closes mid-response).
+                self.wfile.write(resp.body[:len(resp.body) // 2] if resp.truncate else resp.body)
             self.wfile.flush()
+            if resp.truncate:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
         except (BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True   # the client gave up (e.g. after a timeout fault)
 

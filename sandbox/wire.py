@@ -60,6 +60,8 @@ class Response:
     headers: dict = field(default_factory=dict)
     content_type: Optional[str] = None
     disconnect: bool = False     # close the connection without answering (fault injection)
+    reset: bool = False          # with ``disconnect``: abort with a TCP reset instead of a clean close
+    truncate: bool = False       # send the headers (full Content-Length) and half the body, then close
 
 
 def _default(value):

@@ -92,6 +92,39 @@ def test_disconnect_fault_drops_the_connection(fresh, weblink):
     assert fresh.calls[-2].status == 0
 
 
+def test_reset_fault_aborts_the_connection(fresh, weblink):
+    api = weblink(fresh)
+    fresh.inject("reset")
+    with pytest.raises(requests.exceptions.ConnectionError) as caught:
+        api.get(LIST)
+    assert "reset" in str(caught.value).lower()
+    assert api.get(LIST).status_code == 200
+    assert (fresh.calls[-2].status, fresh.calls[-2].fault) == (0, "reset")
+
+
+def test_truncated_fault_closes_the_line_mid_body(fresh, weblink):
+    api = weblink(fresh)
+    fresh.inject("truncated", path="/employees/1003")
+    try:
+        resp = api.get("/v2/companies/C1001/employees/1003")
+    except requests.exceptions.RequestException:   # a client that enforces Content-Length raises
+        pass
+    else:   # requests 2.31 with urllib3 1.26 hands over the short body
+        assert 0 < len(resp.content) < int(resp.headers["Content-Length"])
+    assert api.get("/v2/companies/C1001/employees/1003").json()["employeeId"] == "1003"
+    assert fresh.calls[-2].fault == "truncated"
+
+
+def test_expire_tokens_fault_answers_that_call_401(fresh, weblink):
+    api = weblink(fresh)
+    assert api.get(LIST).status_code == 200
+    fresh.inject("expire_tokens", path="/employees/1003")
+    assert api.get(LIST).status_code == 200                      # not that path: the token still works
+    assert api.get("/v2/companies/C1001/employees/1003").status_code == 401
+    assert api.get(LIST).status_code == 401                      # expired for good, not for one call
+    assert weblink(fresh).get(LIST).status_code == 200           # a fresh token works
+
+
 def test_bad_fault_arguments_are_refused(fresh):
     with pytest.raises(ValueError):
         fresh.inject("explode")
