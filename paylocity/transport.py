@@ -18,6 +18,7 @@ a token, a secret or a body.
 """
 import datetime
 import email.utils
+import http.client
 import json
 import logging
 import random
@@ -181,7 +182,7 @@ class Transport:
                 status = None
             else:
                 status = response.status_code
-                failure = self._classify_status(response, call)
+                failure = _cut_short(response, call) or self._classify_status(response, call)
                 if failure is None:
                     if 200 <= status < 300:
                         self._succeeded.add((call.family, call.template))
@@ -301,6 +302,20 @@ class _Failure:
     retryable: bool
     exc: Optional[BaseException] = None
     timeout: Optional[float] = None
+
+
+def _cut_short(response, call):
+    """The line closed before the body its Content-Length announced had arrived (urllib3 1.26 hands the short body
+    over without a word): a connection dropped mid-exchange, not a body Paylocity sent wrong."""
+    if call.method == "HEAD" or response.status_code in (204, 304):
+        return None
+    try:
+        expected, received = int(response.headers["Content-Length"]), response.raw.tell()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if received >= expected:
+        return None
+    return _Failure("connection", call.is_idempotent(), http.client.IncompleteRead(b"", expected - received))
 
 
 def _never_connected(exc):

@@ -92,6 +92,29 @@ def test_dropped_connection_is_retried_for_a_get(srv, make_client):
     assert len(calls_to(srv, EMPLOYEE_PATH)) == 2
 
 
+def test_answer_cut_short_is_retried_for_a_get(srv, make_client):
+    client = make_client(srv)
+    srv.inject("truncated", path=EMPLOYEE_PATH)
+    assert client.get_employee("1001").employee_id == "1001"
+    assert len(calls_to(srv, EMPLOYEE_PATH)) == 2
+
+
+def test_answer_always_cut_short_is_a_transport_error_not_a_bad_body(srv, make_client):
+    client = make_client(srv)
+    srv.inject("truncated", count=10, path=EMPLOYEE_PATH)
+    with pytest.raises(TransportError) as info:
+        client.get_employee("1001")
+    assert "IncompleteRead" in str(info.value) and "4 attempts" in str(info.value)
+    assert info.value.reason == errors.UNREACHABLE
+
+
+def test_reset_connection_is_retried_for_a_get(srv, make_client):
+    client = make_client(srv)
+    srv.inject("reset", path=EMPLOYEE_PATH)
+    assert client.get_employee("1001").employee_id == "1001"
+    assert len(calls_to(srv, EMPLOYEE_PATH)) == 2
+
+
 def test_unreachable_host_is_a_transport_error():
     from paylocity.auth import Credentials
     from paylocity.client import PaylocityClient
