@@ -268,6 +268,13 @@ class EmployeeSyncCase(PaylocityCase):
         fields.setdefault('hire_date', self.days_ago(300))
         return self.sandbox.hire(paylocity_company, **fields)
 
+    def hire_announced(self):
+        """A person hired in the sandbox, announced by a New Hire delivery and processed: (employee code, employee)."""
+        eid = self.hire()
+        self.deliver('new_hire', eid)
+        self.process_events()
+        return eid, self.employee(eid)
+
     @staticmethod
     def days_ago(days):
         """A date relative to today (the sandbox orders each person's status history by date)."""
@@ -558,6 +565,14 @@ class PayrollCase(EventQueueMixin, TransactionCase):
         return self.env['paylocity.pay.run'].search([
             ('connection_id', '=', (connection or self.connection).id),
             ('check_date', '=', sandbox_run.check_date), ('run_number', '=', sandbox_run.run_id)])
+
+    def run_latest(self, paylocity_company='C1001'):
+        """The latest regular run of the sandbox, delivered by webhook and processed: (sandbox run, pay run)."""
+        regular, _off_cycle = self.latest_runs(paylocity_company)
+        connection = self.setup[paylocity_company]['connection']
+        self.deliver_payroll(regular.process_id, connection=connection)
+        self.process_all()
+        return regular, self.run_of(regular, connection=connection)
 
     def moves_of(self, run):
         return self.env['account.move'].search([('paylocity_pay_run_id', '=', run.id)])

@@ -134,11 +134,9 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertEqual(self.binding(report_id).paylocity_values['parent_id'], self.employee(manager_id).id)
 
     def test_a_bound_employee_cannot_be_deleted(self):
-        eid = self.hire()
-        self.deliver('new_hire', eid)
-        self.process_events()
+        _eid, employee = self.hire_announced()
         with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
-            self.employee(eid).unlink()
+            employee.unlink()
 
     def test_termination_sets_departure_archives_and_clears_manager_links(self):
         manager_id = self.hire(position_code='ENGLD', job_title='Engineering Team Lead')
@@ -174,10 +172,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertFalse(report.parent_id)
 
     def test_rehire_restores_and_updates_the_same_employee(self):
-        eid = self.hire()
-        self.deliver('new_hire', eid)
-        self.process_events()
-        employee = self.employee(eid)
+        eid, employee = self.hire_announced()
         self.sandbox.terminate('C1001', eid, date=self.days_ago(30), reason='End of Assignment')
         self.deliver('termination', eid)
         self.process_events()
@@ -198,10 +193,7 @@ class TestEmployeeSync(EmployeeSyncCase):
             [('work_email', '=', self.person(eid).work_email)]), 1)
 
     def test_change_writes_only_the_changed_fields(self):
-        eid = self.hire()
-        self.deliver('new_hire', eid)
-        self.process_events()
-        employee = self.employee(eid)
+        eid, employee = self.hire_announced()
         self.sandbox.change('C1001', eid, job_title='Senior Specialist', cost_center2='20')
         with self.spy_writes() as writes:
             self.deliver('employee_change', eid)
@@ -213,9 +205,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertEqual(self.binding(eid).cost_center2, '20')
 
     def test_change_with_nothing_new_writes_nothing(self):
-        eid = self.hire()
-        self.deliver('new_hire', eid)
-        self.process_events()
+        eid, _employee = self.hire_announced()
         with self.spy_writes() as writes:
             event = self.deliver('employee_change', eid)
             self.process_events()
@@ -224,9 +214,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertEqual(writes, [])
 
     def test_leave_keeps_the_employee_active_and_shows_the_status(self):
-        eid = self.hire()
-        self.deliver('new_hire', eid)
-        self.process_events()
+        eid, _employee = self.hire_announced()
         self.sandbox.leave('C1001', eid, date=self.days_ago(5))
         event = self.deliver('employee_change', eid)
         self.process_events()
@@ -238,10 +226,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertIn('leave', event.result_message)
 
     def test_odoo_edit_of_a_paylocity_owned_field_is_overwritten_and_noted(self):
-        eid = self.hire()
-        self.deliver('new_hire', eid)
-        self.process_events()
-        employee = self.employee(eid)
+        eid, employee = self.hire_announced()
         paylocity_title = employee.job_title
         employee.write({'job_title': 'Edited in Odoo', 'work_email': 'mine@odoo.example.com'})
         self.env.cr.execute("UPDATE hr_version SET write_date = write_date + interval '5 seconds' WHERE id = %s",
@@ -259,10 +244,7 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertNotIn('Email', note.body)
 
     def test_unknown_cost_center_is_held_with_a_warning(self):
-        eid = self.hire()
-        self.deliver('new_hire', eid)
-        self.process_events()
-        employee = self.employee(eid)
+        eid, employee = self.hire_announced()
         department = employee.department_id
         self.sandbox.change('C1001', eid, cost_center2='77', job_title='Moved Somewhere')
         event = self.deliver('employee_change', eid)

@@ -61,11 +61,7 @@ class CashCase(PayrollCase):
         return move.line_ids.filtered(lambda l: l.paylocity_cash_kind == kind)
 
     def post_latest(self, paylocity_company='C1001'):
-        regular, _off_cycle = self.latest_runs(paylocity_company)
-        connection = self.setup[paylocity_company]['connection']
-        self.deliver_payroll(regular.process_id, connection=connection)
-        self.process_all()
-        run = self.run_of(regular, connection=connection)
+        regular, run = self.run_latest(paylocity_company)
         self.assertEqual(run.state, 'posted', run.hold_reason or run.last_error)
         return regular, run
 
@@ -147,10 +143,7 @@ class TestPayrollCashLines(CashCase):
         self.connection.write({'payroll_cash_lines': True,
                                'payroll_tax_impound_account_id': accounts['tax'].id,
                                'payroll_check_account_id': accounts['check'].id})
-        regular, _off_cycle = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        _regular, run = self.run_latest()
         self.assertEqual(run.state, 'needs_mapping')
         self.assertFalse(self.moves_of(run))
         self.assertIn('Direct deposit clearing', run.hold_reason)
@@ -326,10 +319,7 @@ class TestPayrollAccrual(CashCase):
 
     def test_missing_accrued_wages_account_holds_the_run(self):
         self.enable_cash(payroll_accrue_month_end=True)
-        regular, _off_cycle = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        _regular, run = self.run_latest()
         self.assertEqual(run.state, 'needs_mapping')
         self.assertIn('accrued wages account', run.hold_reason)
 

@@ -53,12 +53,7 @@ class TestPayrollHolds(PayrollCase):
         self.assertFalse(run.activity_ids, "the accountant's to-do is done once the run posts")
 
     def test_a_difference_with_paylocity_totals_holds_for_review(self):
-        self.connection.payroll_posting = 'manual'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
-        self.assertEqual(run.state, 'ready')
+        _regular, run = self.fetched_ready_run()
         # A detail line that disagrees with its summary (as a corrected statement in Paylocity could).
         line = run.line_ids.filtered(lambda l: l.det_code == 'REG')[:1]
         line.sudo().amount = line.amount + 1.0
@@ -82,10 +77,7 @@ class TestPayrollHolds(PayrollCase):
 
     def fetched_ready_run(self):
         self.connection.payroll_posting = 'manual'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         self.assertEqual(run.state, 'ready')
         return regular, run
 
@@ -127,10 +119,7 @@ class TestPayrollHolds(PayrollCase):
     def test_missing_net_pay_account_holds_until_set(self):
         net = self.connection.payroll_net_pay_account_id
         self.connection.payroll_net_pay_account_id = False
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         self.assertEqual(run.state, 'needs_mapping')
         self.assertIn('net pay account', run.hold_reason)
         self.assertFalse(self.moves_of(run))

@@ -58,10 +58,7 @@ class TestPayrollNeverTwice(PayrollCase):
         self.assertEqual(len([c for c in self.statement_calls() if on_check_date in c.path]), fetched)
 
     def test_the_database_refuses_a_second_entry_for_the_same_run(self):
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         accounts = self.setup['C1001']['accounts']
         vals = {'move_type': 'entry', 'journal_id': self.connection.journal_id.id, 'date': regular.check_date,
                 'paylocity_pay_run_id': run.id, 'paylocity_generation': 1,
@@ -72,10 +69,7 @@ class TestPayrollNeverTwice(PayrollCase):
         self.assertEqual(len(self.moves_of(run)), 1)
 
     def test_a_reversed_entry_is_replaced_only_after_a_confirmed_repost(self):
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         original = run.move_id
         original._reverse_moves([{'date': regular.check_date, 'ref': 'Reversal'}], cancel=True)
         self.assertEqual(run.entry_status, 'reversed')
@@ -112,10 +106,7 @@ class TestPayrollNeverTwice(PayrollCase):
 
     def test_a_deleted_draft_entry_is_not_recreated_on_its_own(self):
         self.connection.payroll_posting = 'draft'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        _regular, run = self.run_latest()
         run.move_id.unlink()
         self.assertEqual((run.move_id.id, run.entry_status), (False, 'deleted'))
         self.assertIn('was deleted', run.message_ids[0].body)

@@ -90,10 +90,7 @@ class TestPayrollPosting(PayrollCase):
 
     def test_draft_mode_leaves_the_entry_for_review_and_never_adds_one(self):
         self.connection.payroll_posting = 'draft'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         self.assertEqual((run.state, run.entry_status, run.move_id.state), ('posted', 'draft', 'draft'))
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
         # Processing the run again (a retry, the hourly cron) changes nothing.
@@ -125,19 +122,13 @@ class TestPayrollPosting(PayrollCase):
 
     def test_entry_date_can_be_the_pay_period_end(self):
         self.connection.payroll_date_source = 'period_end'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         self.assertEqual(run.move_id.date, regular.end_date)
         self.assertLess(run.move_id.date, regular.check_date)
 
     def test_manual_mode_waits_for_the_post_button(self):
         self.connection.payroll_posting = 'manual'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         self.assertEqual(run.state, 'ready')
         self.assertFalse(self.moves_of(run))
         with self.assertRaises(AccessError):
@@ -148,10 +139,7 @@ class TestPayrollPosting(PayrollCase):
 
     def test_employee_detail_level_posts_one_set_of_lines_per_employee(self):
         self.connection.payroll_detail_level = 'employee'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        regular, run = self.run_latest()
         self.assertEqual(run.state, 'posted')
         move = run.move_id
         self.assertEqual(self.posted_balances(move), self.expected(regular))
@@ -187,10 +175,8 @@ class TestPayrollPosting(PayrollCase):
             run_b.with_user(self.pl_user).read(['name'])
 
     def test_a_paylocity_user_reads_the_pay_run_screens(self):
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular).with_user(self.pl_user)
+        _regular, run = self.run_latest()
+        run = run.with_user(self.pl_user)
         PayRun = self.env['paylocity.pay.run'].with_user(self.pl_user)
         self.env.invalidate_all()   # read as a fresh request would, not from this test's cache
         for view_type in ('form', 'list', 'pivot', 'graph', 'search'):

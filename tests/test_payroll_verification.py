@@ -23,16 +23,23 @@ class TestPayrollVerification(PayrollCase):
         cls.next_offset = 0
 
     # === HELPERS === #
-    def new_posted_run(self, **connection_values):
-        """A regular run added to the sandbox on a check date of its own, announced, fetched and posted."""
+    def next_check_date(self):
+        """A check date of its own for a run the test adds to the sandbox (the sandbox outlives each test)."""
         type(self).next_offset += 7
-        check_date = self.history_date + datetime.timedelta(days=self.next_offset)
+        return self.history_date + datetime.timedelta(days=self.next_offset)
+
+    def add_run(self, check_date, **connection_values):
+        """A regular run added to the sandbox on ``check_date``, announced and processed: (sandbox run, pay run)."""
         self.connection.write(dict({'payroll_posting': 'post'}, **connection_values))
         process_id = self.sandbox.run_payroll('C1001', check_date.isoformat())
         self.deliver_payroll(process_id)
         self.process_all()
         sandbox_run = self.data().run(process_id)
-        run = self.run_of(sandbox_run)
+        return sandbox_run, self.run_of(sandbox_run)
+
+    def new_posted_run(self, **connection_values):
+        """A regular run added to the sandbox on a check date of its own, announced, fetched and posted."""
+        sandbox_run, run = self.add_run(self.next_check_date(), **connection_values)
         self.assertEqual(run.state, 'posted', run.hold_reason or run.last_error)
         return sandbox_run, run
 
@@ -228,16 +235,10 @@ class TestPayrollVerification(PayrollCase):
         self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
 
     def test_a_check_date_in_a_locked_period_is_posted_on_the_first_open_day_and_says_so(self):
-        type(self).next_offset += 7
-        check_date = self.history_date + datetime.timedelta(days=self.next_offset)
+        check_date = self.next_check_date()
         self.company_a.sudo().fiscalyear_lock_date = check_date
         try:
-            self.connection.write({'payroll_posting': 'post', 'payroll_correction_posting': 'post'})
-            process_id = self.sandbox.run_payroll('C1001', check_date.isoformat())
-            self.deliver_payroll(process_id)
-            self.process_all()
-            sandbox_run = self.data().run(process_id)
-            run = self.run_of(sandbox_run)
+            sandbox_run, run = self.add_run(check_date, payroll_correction_posting='post')
             move = run.move_id
             self.assertEqual((run.state, move.state), ('posted', 'posted'), run.last_error)
             first_open = check_date + datetime.timedelta(days=1)
@@ -248,7 +249,7 @@ class TestPayrollVerification(PayrollCase):
             self.assertEqual(self.posted_balances(move), self.expected(sandbox_run))
 
             # A correction of that run goes to an open day too.
-            self.sandbox.void_check('C1001', process_id, sandbox_run.statements[0].employee_id)
+            self.sandbox.void_check('C1001', sandbox_run.process_id, sandbox_run.statements[0].employee_id)
             self.verify(sandbox_run)
             correction = self.corrections(run)
             self.assertEqual((len(correction), correction.state), (1, 'posted'))
@@ -258,15 +259,10 @@ class TestPayrollVerification(PayrollCase):
             self.company_a.sudo().fiscalyear_lock_date = False
 
     def test_waiting_for_the_accountant_in_a_locked_period(self):
-        type(self).next_offset += 7
-        check_date = self.history_date + datetime.timedelta(days=self.next_offset)
+        check_date = self.next_check_date()
         self.company_a.sudo().fiscalyear_lock_date = check_date
         try:
-            self.connection.write({'payroll_posting': 'post', 'payroll_locked_period': 'wait'})
-            process_id = self.sandbox.run_payroll('C1001', check_date.isoformat())
-            self.deliver_payroll(process_id)
-            self.process_all()
-            run = self.run_of(self.data().run(process_id))
+            _sandbox_run, run = self.add_run(check_date, payroll_locked_period='wait')
             self.assertEqual((run.state, run.move_id.state, run.move_id.date), ('posted', 'draft', check_date))
             self.assertTrue(run.activity_ids.filtered(lambda a: a.summary == 'Entry date in a locked period'))
             # Processing again never loops or errs.
