@@ -22,21 +22,13 @@ from paylocity.auth import Credentials  # noqa: E402
 from paylocity.client import PaylocityClient  # noqa: E402
 from paylocity.hosts import sandbox_hosts  # noqa: E402
 from sandbox import SandboxServer  # noqa: E402
+from sandbox.ratelimit import busiest_window  # noqa: E402
 
 import benchlib  # noqa: E402  (bench/ is on sys.path)
 
 HEADING = "## Pay-statement fetch (issue 2, bench a)"
 COMPANY = "C1001"
 
-
-def busiest_second(times):
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - 1.0:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 def run(employees, rate, workers):
@@ -73,7 +65,7 @@ def run(employees, rate, workers):
             "rate": len(detail_calls) / seconds,
             "limit": rate,
             "fraction": len(detail_calls) / seconds / rate,
-            "busiest_second": busiest_second([c.at for c in calls]),
+            "busiest_second": busiest_window(c.at for c in calls),
             "status_429": sum(1 for c in calls if c.status == 429),
             "failures": len(failures),
             "workers": workers,

@@ -33,6 +33,7 @@ from benchlib import ODOO_TREE, PY, ROOT
 
 sys.path.insert(0, ROOT)
 from sandbox import SandboxServer  # noqa: E402  (the repository root, after benchlib found it)
+from sandbox.ratelimit import busiest_window  # noqa: E402
 
 HEADING = "## Shared rate limit across processes (issue 9)"
 DB = "bench_ratelimit"
@@ -155,15 +156,6 @@ def run_jobs(stack, jobs, tag):
                       for index, out in enumerate(outputs)]
 
 
-def busiest(times, width=1.0):
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - width:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
-
 
 def kind(call):
     if "/paystatement/" in call.path:
@@ -190,7 +182,7 @@ class ArrivalLog:
 
 def phase_figures(calls, rate, arrivals):
     figures = {"calls": len(calls), "http_429": sum(1 for c in calls if c.status == 429),
-               "busiest": busiest(arrivals),
+               "busiest": busiest_window(arrivals),
                "by_kind": {k: sum(1 for c in calls if kind(c) == k) for k in ("payrun", "sync", "list", "other")}}
     if calls:
         span = max(c.at for c in calls) - min(c.at for c in calls)
@@ -204,7 +196,7 @@ def phase_figures(calls, rate, arrivals):
         figures["overlap_seconds"] = hi - lo
         figures["overlap_calls"] = len(inside)
         figures["overlap_rate"] = len(inside) / (hi - lo) if hi > lo else 0.0
-        figures["overlap_busiest"] = busiest([t for t in arrivals if lo - 1 <= t <= hi + 1])
+        figures["overlap_busiest"] = busiest_window([t for t in arrivals if lo - 1 <= t <= hi + 1])
     base = figures.get("overlap_rate", figures.get("rate", 0.0))
     figures["fraction"] = base / rate
     return figures
@@ -248,7 +240,7 @@ def main():
             arrivals.accepted.clear()
             released, outputs = run_jobs(stack, jobs, tag)
             figures = phase_figures(srv.calls, args.rate, list(arrivals.accepted))
-            figures["sent_busiest"] = busiest(sorted(t for job in outputs for t in job.pop("sends")))
+            figures["sent_busiest"] = busiest_window(t for job in outputs for t in job.pop("sends"))
             results[tag] = {"figures": figures, "jobs": outputs}
             print(tag, json.dumps(results[tag]["figures"]), file=sys.stderr)
 

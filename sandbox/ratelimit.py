@@ -36,3 +36,15 @@ class SlidingWindowLimiter:
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
+
+
+def busiest_window(times, window: float = 1.0) -> int:
+    """The most of ``times`` inside any half-open window of ``window`` seconds: what a limit of N calls per
+    window promises stays at or under N (the window ``allow`` counts, applied to recorded times)."""
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best

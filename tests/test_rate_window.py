@@ -8,17 +8,8 @@ from odoo.tests import TransactionCase, tagged
 
 from ..models.paylocity_rate_window import DbRateWindow, DbRateWindows
 from ..paylocity.ratelimit import RateLimiter, credential_key
+from ..sandbox.ratelimit import busiest_window
 
-
-def busiest(times, width):
-    """Most times inside any half-open window [t, t + width)."""
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - width:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 @tagged('post_install', '-at_install')
@@ -68,7 +59,7 @@ class TestSharedRateWindow(TransactionCase):
         key = self._key()
         booked = self._reserve_together([self._limiter(key), self._limiter(key)], per_thread=10)
         self.assertEqual(len(booked), 80)
-        self.assertLessEqual(busiest(booked, 1.0), 10)
+        self.assertLessEqual(busiest_window(booked, 1.0), 10)
         # and the window is really shared: 80 calls at 10 per 1.05 s span at least seven windows
         self.assertGreaterEqual(max(booked) - min(booked), 7 * 1.0)
 

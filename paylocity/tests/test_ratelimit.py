@@ -4,6 +4,7 @@ import threading
 import pytest
 
 from paylocity.ratelimit import LocalWindow, RateLimiter, credential_key, shared_limiter
+from sandbox.ratelimit import busiest_window
 
 
 class FakeClock:
@@ -19,16 +20,6 @@ class FakeClock:
         self.now += seconds
 
 
-def max_in_any_window(times, width):
-    """Largest number of times inside any half-open window [t, t + width)."""
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - width:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
-
 
 def test_first_capacity_calls_pass_then_the_window_slides():
     clock = FakeClock()
@@ -39,8 +30,8 @@ def test_first_capacity_calls_pass_then_the_window_slides():
         starts.append(clock.now)
     assert starts[:25] == [1000.0] * 25           # a fresh limiter lets a full second's worth through
     assert starts[25] == pytest.approx(1001.05)    # call 26 waits one widened window after call 1
-    assert max_in_any_window(starts, 1.05) == 25
-    assert max_in_any_window(starts, 1.0) <= 25
+    assert busiest_window(starts, 1.05) == 25
+    assert busiest_window(starts, 1.0) <= 25
 
 
 def test_steady_rate_is_capacity_over_widened_window():
@@ -63,27 +54,33 @@ def test_server_side_jitter_up_to_the_guard_never_exceeds_the_limit():
         clock.now = max(clock.now, start)
         # Worst case: alternate calls reach the server 0 ms and 49 ms after their slot.
         arrivals.append(start + (0.049 if n % 2 == 0 else 0.0))
-    assert max_in_any_window(arrivals, 1.0) <= 25
+    assert busiest_window(arrivals, 1.0) <= 25
 
 
-def test_limit_holds_for_many_threads_reserving_at_once():
-    limiter = RateLimiter(10, guard=0.0)   # real clock, but nothing here sleeps: reserve() only books
+def reserve_in_threads(limiters, threads, calls):
+    """The starts booked by ``threads`` threads at once (spread over ``limiters`` in turn), ``calls`` each."""
     booked = []
     lock = threading.Lock()
 
-    def worker():
-        for _ in range(50):
+    def worker(limiter):
+        for _ in range(calls):
             start = limiter.reserve()
             with lock:
                 booked.append(start)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
+    started = [threading.Thread(target=worker, args=(limiters[n % len(limiters)],)) for n in range(threads)]
+    for thread in started:
         thread.start()
-    for thread in threads:
+    for thread in started:
         thread.join()
+    return booked
+
+
+def test_limit_holds_for_many_threads_reserving_at_once():
+    limiter = RateLimiter(10, guard=0.0)   # real clock, but nothing here sleeps: reserve() only books
+    booked = reserve_in_threads([limiter], threads=8, calls=50)
     assert len(booked) == 400
-    assert max_in_any_window(booked, 1.0) <= 10
+    assert busiest_window(booked, 1.0) <= 10
 
 
 def test_fractional_and_slow_rates():
@@ -146,22 +143,9 @@ def test_limiters_sharing_one_window_keep_the_limit_together():
     # Two limiters (as two processes would have) over one window; eight threads each, taking batches.
     window = LocalWindow()
     limiters = [RateLimiter(10, guard=0.0, store=window) for _ in range(2)]
-    booked = []
-    lock = threading.Lock()
-
-    def worker(limiter):
-        for _ in range(25):
-            start = limiter.reserve()
-            with lock:
-                booked.append(start)
-
-    threads = [threading.Thread(target=worker, args=(limiters[n % 2],)) for n in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    booked = reserve_in_threads(limiters, threads=16, calls=25)
     assert len(booked) == 400
-    assert max_in_any_window(booked, 1.0) <= 10
+    assert busiest_window(booked, 1.0) <= 10
 
 
 def test_shared_limiter_takes_its_window_from_the_provider():

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paylocity.ratelimit import LocalWindow, RateLimiter
+from sandbox.ratelimit import busiest_window
 
 CAPACITY, GUARD = 5, 0.05
 
@@ -54,15 +55,6 @@ class Caller(RateLimiter):
         return self.batch
 
 
-def busiest(times, width):
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - width:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
-
 
 step = st.tuples(
     st.integers(0, 2),                                  # which limiter (one per process) calls
@@ -92,7 +84,7 @@ def test_no_window_ever_holds_more_than_capacity(steps, skew, latency, rng):
         sent.append(world.now)
     # The sends, on the true clock the server sees: with round trips of up to 40 ms, any window of a second
     # and a quarter guard holds at most CAPACITY; that quarter is left for the network's jitter.
-    assert busiest(sent, 1.0 + GUARD / 4) <= CAPACITY
+    assert busiest_window(sent, 1.0 + GUARD / 4) <= CAPACITY
 
 
 @settings(max_examples=200, deadline=None)
@@ -122,4 +114,4 @@ def test_a_thread_waking_up_late_never_crowds_a_window(oversleeps):
     for _ in range(len(oversleeps)):
         limiter.acquire()
         sent.append(world.now)        # the call goes out when acquire returns
-    assert busiest(sent, 1.0 + GUARD / 2) <= CAPACITY
+    assert busiest_window(sent, 1.0 + GUARD / 2) <= CAPACITY
