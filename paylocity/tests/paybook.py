@@ -3,8 +3,10 @@ details whose amounts agree, paid by direct deposit or by check, and voids of th
 import datetime
 from decimal import Decimal as D
 
+from paylocity.cash import build_entry
 from paylocity.journal import EmployeePay, GlRule
 from paylocity.models import PayStatementDetail, PayStatementSummary
+from paylocity.payroll import fetch_run_statements
 
 CHECK = "2026-11-20"
 CHECK_DATE = datetime.date(2026, 11, 20)
@@ -26,6 +28,22 @@ RULES = [
 ]
 EMPLOYER = {"FICA-ER", "SUTA"}
 ANALYTICS = {"100": "an-100", "200": "an-200"}
+# The sandbox's own pay codes, mapped the plainest way (for tests that read a sandbox run through the client).
+SANDBOX_RULES = [GlRule(code, debit_account="6000") for code in ("REG", "OT")] + [
+    GlRule(code, credit_account="2100") for code in ("401K", "MED", "DEN")] + [
+    GlRule(code, det="T", credit_account="2200") for code in ("FITW", "SITW", "FICA", "MEDI")] + [
+    GlRule(code, det="T", debit_account="6100", credit_account="2210") for code in ("FICA-ER", "MEDI-ER", "FUTA",
+                                                                                      "SUTA")]
+
+
+def sandbox_entry(client, run, accounts):
+    """The cash entry of the sandbox's pay run ``run``, from the statements ``client`` reads for it."""
+    pays = []
+    for employee_id in sorted({s.employee_id for s in run.statements}):
+        got = fetch_run_statements(client, employee_id, run.check_date, run.run_id)
+        pays.append(EmployeePay(employee_id, None, got.summaries, got.details))
+    return build_entry(pays, SANDBOX_RULES, run_id=run.run_id, check_date=run.check_date, net_pay_account=NET,
+                       accounts=accounts)
 
 
 def summary(tn, gross, net, *, deposit=True, check_number=0, process=1, check=CHECK, begin=BEGIN, end=END):

@@ -143,28 +143,23 @@ def test_invalidate_keeps_a_newer_token(srv, transport):
     assert srv.count(path=WEBLINK_TOKEN_PATH) == 2
 
 
-def test_bad_weblink_secret_is_an_actionable_authentication_error(srv, make_client):
+@pytest.mark.parametrize("family, credentials_of, token_path, refused, api_path, says", [
+    # WebLink answers 400 invalid_client; the message says to check the pair and its environment.
+    ("weblink", weblink_credentials, WEBLINK_TOKEN_PATH, 400, "/api/", ("WebLink", "invalid_client", "environment")),
+    ("nextgen", nextgen_credentials, NEXTGEN_TOKEN_PATH, 403, "/coreHr/", ("NextGen", "403")),
+])
+def test_bad_secret_is_an_actionable_authentication_error(srv, make_client, family, credentials_of, token_path,
+                                                          refused, api_path, says):
     wrong = "Wr0ng-S3cret-value-XYZ"
-    client = make_client(srv, weblink=weblink_credentials(srv, secret=wrong))
+    client = make_client(srv, **{family: credentials_of(srv, secret=wrong)})
     with pytest.raises(AuthenticationError) as info:
-        client.check_weblink()
+        getattr(client, "check_" + family)()
     message = str(info.value)
-    assert "WebLink" in message and "invalid_client" in message and "environment" in message
+    assert all(word in message for word in says), message
     assert info.value.reason == errors.BAD_CREDENTIALS
     assert wrong not in message
-    assert srv.count(path=WEBLINK_TOKEN_PATH, status=400) == 1    # refused once, not retried
-    assert srv.count(path="/api/") == 0
-
-
-def test_bad_nextgen_secret_answered_403_is_an_authentication_error(srv, make_client):
-    wrong = "Wr0ng-S3cret-value-XYZ"
-    client = make_client(srv, nextgen=nextgen_credentials(srv, secret=wrong))
-    with pytest.raises(AuthenticationError) as info:
-        client.check_nextgen()
-    message = str(info.value)
-    assert "NextGen" in message and "403" in message and wrong not in message
-    assert info.value.reason == errors.BAD_CREDENTIALS
-    assert srv.count(path=NEXTGEN_TOKEN_PATH, status=403) == 1
+    assert srv.count(path=token_path, status=refused) == 1    # refused once, not retried
+    assert srv.count(path=api_path) == 0
 
 
 def test_weblink_pair_used_as_nextgen_is_refused(srv, make_client):

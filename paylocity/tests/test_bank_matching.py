@@ -6,10 +6,8 @@ import pytest
 
 from paylocity.bank_matching import BankLine, OpenItem, match_bank_lines, open_items, words_of
 from paylocity.cash import CHECK, CashAccounts, build_entry
-from paylocity.journal import EmployeePay, GlRule
-from paylocity.payroll import fetch_run_statements
-from paylocity.tests.paybook import (ANALYTICS, CHECK_DATE, CHK, DD, IMPOUND, NET, RULES, pay, standard_lines,
-                                     statement)
+from paylocity.tests.paybook import (ANALYTICS, CHECK_DATE, CHK, DD, IMPOUND, NET, RULES, pay, sandbox_entry,
+                                     standard_lines, statement)
 
 ACCOUNTS = CashAccounts(direct_deposit=DD, check=CHK, tax_impound=IMPOUND)
 
@@ -105,18 +103,7 @@ def test_sandbox_bank_debits_match_the_entry(fresh_sandbox, make_client):
     """The sandbox's bank debits for its run (an independent reading) all match the entry's cash lines."""
     srv = fresh_sandbox(employees=40)
     run = next(r for r in reversed(srv.company("C1001").pay_runs) if not r.off_cycle)
-    client = make_client(srv)
-    pays = []
-    for employee_id in sorted({s.employee_id for s in run.statements}):
-        got = fetch_run_statements(client, employee_id, run.check_date, run.run_id)
-        pays.append(EmployeePay(employee_id, None, got.summaries, got.details))
-    rules = [GlRule(code, debit_account="6000") for code in ("REG", "OT")] + [
-        GlRule(code, credit_account="2100") for code in ("401K", "MED", "DEN")] + [
-        GlRule(code, det="T", credit_account="2200") for code in ("FITW", "SITW", "FICA", "MEDI")] + [
-        GlRule(code, det="T", debit_account="6100", credit_account="2210") for code in ("FICA-ER", "MEDI-ER",
-                                                                                          "FUTA", "SUTA")]
-    entry = build_entry(pays, rules, run_id=run.run_id, check_date=run.check_date, net_pay_account=NET,
-                        accounts=ACCOUNTS)
+    entry = sandbox_entry(make_client(srv), run, ACCOUNTS)
     items = open_items(enumerate(entry.lines))
     debits = srv.bank_debits("C1001", run.process_id)
     lines = [BankLine(k, d["amount"], d["date"], d["label"]) for k, d in enumerate(debits)]

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from paylocity.cash import (CHECK, DIRECT_DEPOSIT, GARNISHMENT, NET_PAY, TAX_IMPOUND, CashAccounts, build_entry,
                             clearing_rules)
 from paylocity.journal import GlRule, build_journal
-from paylocity.payroll import StoredDetail, StoredSummary, fetch_run_statements
+from paylocity.payroll import StoredDetail, StoredSummary
 from paylocity.journal import EmployeePay
 from paylocity.tests.paybook import (ANALYTICS, CHECK_DATE, CHK, DD, EMPLOYER, GARN_CLEARING, IMPOUND, NET, RULES,
-                                     pay, standard_lines, statement, void_of)
+                                     pay, sandbox_entry, standard_lines, statement, void_of)
 
 ACCOUNTS = CashAccounts(direct_deposit=DD, check=CHK, tax_impound=IMPOUND, garnishment=GARN_CLEARING,
                         partner="paylocity")
@@ -196,18 +196,7 @@ def test_cash_lines_equal_the_sandbox_bank_debits(fresh_sandbox, make_client):
     voided = next(s for s in run.statements if not s.direct_deposit)
     srv.void_check("C1001", run.process_id, voided.employee_id)
     srv.manual_check("C1001", run.process_id, run.statements[0].employee_id, "400.00")
-    client = make_client(srv)
-    pays = []
-    for employee_id in sorted({s.employee_id for s in run.statements}):
-        got = fetch_run_statements(client, employee_id, run.check_date, run.run_id)
-        pays.append(EmployeePay(employee_id, None, got.summaries, got.details))
-    rules = [GlRule(code, debit_account="6000") for code in ("REG", "OT")] + [
-        GlRule(code, credit_account="2100") for code in ("401K", "MED", "DEN")] + [
-        GlRule(code, det="T", credit_account="2200") for code in ("FITW", "SITW", "FICA", "MEDI")] + [
-        GlRule(code, det="T", debit_account="6100", credit_account="2210") for code in ("FICA-ER", "MEDI-ER", "FUTA",
-                                                                                          "SUTA")]
-    result = build_entry(pays, rules, run_id=run.run_id, check_date=run.check_date, net_pay_account=NET,
-                         accounts=ACCOUNTS)
+    result = sandbox_entry(make_client(srv), run, ACCOUNTS)
     assert result.can_post, (result.journal.unmapped, result.journal.differences)
     debits = srv.bank_debits("C1001", run.process_id)
     by_kind = {d["kind"]: -d["amount"] for d in debits if d["kind"] != "check"}

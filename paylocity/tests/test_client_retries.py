@@ -138,21 +138,16 @@ def test_timed_out_patch_is_repeated_because_it_is_idempotent(srv, make_client):
     assert client.get_employee("1002").work_address.email_address == "patched.1002@c1001.example.com"
 
 
-def test_timed_out_post_is_not_repeated(srv, make_client):
-    client = make_client(srv, timeout=0.3)
-    srv.inject("timeout", delay=1.0, path=SECRETS_PATH)
-    with pytest.raises(TransportError) as info:
+@pytest.mark.parametrize("client_options, fault, error, says", [
+    ({"timeout": 0.3}, {"kind": "timeout", "delay": 1.0}, TransportError, "not repeated"),
+    ({}, {"kind": "status", "status": 500}, ServerError, "may already have applied"),
+], ids=["timed_out", "answered_500"])
+def test_failed_post_is_not_repeated(srv, make_client, client_options, fault, error, says):
+    client = make_client(srv, **client_options)
+    srv.inject(path=SECRETS_PATH, **fault)
+    with pytest.raises(error) as info:
         client.renew_client_secret(srv.credentials(COMPANY).weblink_secret_code)
-    assert "not repeated" in str(info.value)
-    assert len(calls_to(srv, SECRETS_PATH)) == 1
-
-
-def test_post_answered_500_is_not_repeated(srv, make_client):
-    client = make_client(srv)
-    srv.inject("status", status=500, path=SECRETS_PATH)
-    with pytest.raises(ServerError) as info:
-        client.renew_client_secret(srv.credentials(COMPANY).weblink_secret_code)
-    assert "may already have applied" in str(info.value)
+    assert says in str(info.value)
     assert len(calls_to(srv, SECRETS_PATH)) == 1
 
 
