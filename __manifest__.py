@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 {
     'name': 'Paylocity Connector',
-    'version': '19.0.2.0.0',
+    'version': '19.0.2.1.0',
     'category': 'Human Resources/Payroll',
     'summary': 'Keep employees and payroll journal entries in step with Paylocity',
     'author': 'paylocity_connector contributors',

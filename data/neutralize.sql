@@ -8,3 +8,8 @@ UPDATE paylocity_connection
        webhook_password_hash = 'neutralized',
        webhook_token = 'neutralized-' || md5(random()::text || id::text);
 DELETE FROM paylocity_token;
+-- A copy keeps no webhook body: what was kept of each one (identifiers, dates, cost centers) is erased too.
+UPDATE paylocity_event
+   SET payload = NULL,
+       payload_purged_at = now() AT TIME ZONE 'UTC'
+ WHERE payload IS NOT NULL;

@@ -10,6 +10,9 @@ Life of an event::
     intake ──▶ duplicate (same key within the window; never processed)
     intake ──▶ rejected  (refused delivery: metadata and reason only)
 
+Of a body only the allow-listed fields of its type are stored (``paylocity/webhooks.py``, ``kept_fields``):
+identifiers, dates and cost centers, never what it says about the person. Handlers re-read the person from the API.
+
 Handlers: an event of type ``T`` is processed by ``_handle_T(self)`` on ``paylocity.event`` (added by other
 features with ``_inherit``). It runs as superuser in the event's company, isolated by the queue
 (``paylocity.job.mixin``: a failure undoes its work only), must be idempotent (replays and retries call it
@@ -26,7 +29,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..const import ADMIN_GROUP
-from ..paylocity.webhooks import EMPLOYEE_CHANGE, EVENT_TYPES
+from ..paylocity.webhooks import EMPLOYEE_CHANGE, EVENT_TYPES, kept_payload, payload_text
 
 EVENT_TYPE_SELECTION = [
     ('new_hire', 'New Hire'),
@@ -59,9 +62,10 @@ TRANSITIONS = {
     'rejected': (),
 }
 REPLAYABLE_STATES = ('done', 'failed', 'retrying', 'unsupported')
-# Payloads of these are purged after the retention period; pending ones still need theirs (rejected
-# deliveries never keep one).
-PURGEABLE_STATES = ('done', 'failed', 'duplicate')
+# Every finished state: their payloads are erased after the retention period (pending events keep theirs until
+# they finish; handlers never read it, it is kept for troubleshooting). Rejected deliveries never keep a body; their
+# rows go after the retention period.
+PURGEABLE_STATES = ('done', 'failed', 'duplicate', 'unsupported')
 # Their key means "a refresh of this employee is pending": it is held only until the refresh starts, so a
 # change arriving during or after the refresh gets an event of its own and is never lost.
 MERGE_TYPES = frozenset((EMPLOYEE_CHANGE,))
@@ -123,8 +127,9 @@ class PaylocityEvent(models.Model):
 
     # === DELIVERY === #
     payload = fields.Text(groups=ADMIN_GROUP, readonly=True, prefetch=False,
-                          help="Raw body as received; erased after the connection's retention period.")
-    payload_size = fields.Integer('Body size (bytes)', readonly=True)
+                          help="The fields of the body the connector uses (identifiers, dates, cost centers; nothing "
+                               "about the person); erased after the connection's retention period.")
+    payload_size = fields.Integer('Body size (bytes)', readonly=True, help="Size of the body as received.")
     payload_purged_at = fields.Datetime('Payload erased on', readonly=True)
     request_headers = fields.Text('Request headers', readonly=True,
                                   help="The few useful headers of the delivery; never its credentials.")
@@ -182,7 +187,7 @@ class PaylocityEvent(models.Model):
             'check_date': webhook_event.check_date or False,
             'run_number': webhook_event.run_id or 0,
             'summary': json.dumps(webhook_event.summary, sort_keys=True) if webhook_event.summary else False,
-            'payload': raw_body.decode('utf-8', 'replace'),
+            'payload': payload_text(webhook_event.kept),
             'payload_size': len(raw_body),
             'http_status': 200,
             **self._meta_vals(meta),
@@ -203,6 +208,7 @@ class PaylocityEvent(models.Model):
         if not key:
             raise ValueError("a poll event needs a de-duplication key")
         body = json.dumps(payload, sort_keys=True, default=str) if not isinstance(payload, str) else payload
+        # One allow-list for polls and webhooks alike.
         vals = {
             'connection_id': connection.id,
             'source': 'poll',
@@ -214,7 +220,7 @@ class PaylocityEvent(models.Model):
             'check_date': check_date or False,
             'run_number': run_number or 0,
             'summary': json.dumps(summary, sort_keys=True, default=str) if summary else False,
-            'payload': body,
+            'payload': kept_payload(event_type, body) or False,
             'payload_size': len(body.encode('utf-8')),
             'received_at': fields.Datetime.now(),
         }

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-"""Retention of the event store: payloads of finished events erased after each connection's retention period
-(metadata stays), de-duplication keys released after each connection's window."""
+"""Retention of the event store, per connection: after its retention period the payloads of finished events are
+erased (their metadata and audit trail stay) and refused deliveries are deleted; de-duplication keys are released
+after its window."""
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -14,8 +15,8 @@ class PaylocityEvent(models.Model):
 
     @api.model
     def _cron_purge_payloads(self, batch_size=1000):
-        """Purge every connection's old payloads and keys, one connection at a time (isolated, committed).
-        Returns the number of payloads erased."""
+        """Purge every connection's old payloads, refused deliveries and keys, one connection at a time (isolated,
+        committed). Returns the number of payloads erased and refused deliveries deleted."""
         now = fields.Datetime.now()
         purged = 0
         for connection in self.env['paylocity.connection'].sudo().with_context(active_test=False).search([]):
@@ -38,10 +39,13 @@ class PaylocityEvent(models.Model):
         domain = [('connection_id', '=', connection.id), ('received_at', '<', cutoff),
                   ('payload_purged_at', '=', False), ('payload_size', '>', 0), ('state', 'in', PURGEABLE_STATES)]
         purged = 0
-        while True:
-            events = self.sudo().search(domain, limit=batch_size)
-            if not events:
-                return purged
+        while events := self.sudo().search(domain, limit=batch_size):
             events.write({'payload': False, 'payload_purged_at': now})
             purged += len(events)
             self._commit_step(processed=len(events))
+        rejected = [('connection_id', '=', connection.id), ('state', '=', 'rejected'), ('received_at', '<', cutoff)]
+        while events := self.sudo().search(rejected, limit=batch_size):
+            events.unlink()
+            purged += len(events)
+            self._commit_step(processed=len(events))
+        return purged

@@ -26,6 +26,11 @@ re-delivery of the same body, different for any real later event.
   but "look again", so the Odoo layer merges it into a still-pending refresh of that employee
 * ``time_off_approval:{company}:{employee}:{hash}``: every approval is its own event
   (hash = SHA-256 of the body with lower-cased, sorted keys)
+
+What is kept of a body (``kept_fields``, an allow-list per type): the identifiers, dates and cost centers the
+connector reads or shows, nothing about the person. A New Hire body also carries names, home address, gender,
+marital status, EEO class, pay type and supervisor; none of it is stored, since the handlers re-read the person
+from the API.
 """
 import base64
 import binascii
@@ -74,6 +79,19 @@ _MAX_HEADER = 4096
 # recursively (hashing, storing), where ~1,000 levels would exhaust Python's stack.
 MAX_JSON_DEPTH = 32
 
+# The allow-list of what is kept of a body, per type (lower-cased keys; plus the termination date keys of
+# ``_TERMINATION_FIELD``). Everything else is dropped before anything is stored.
+_COST_CENTER_KEYS = ("employeecostcenter1", "employeecostcenter2", "employeecostcenter3")
+KEPT_KEYS = {
+    NEW_HIRE: frozenset(("companyid", "employeeid", "employeehiredate", "employeetype") + _COST_CENTER_KEYS),
+    TERMINATION: frozenset(("companyid", "employeeid") + _COST_CENTER_KEYS),
+    EMPLOYEE_CHANGE: frozenset(("companyid", "employeeid")),
+    PAYROLL_PROCESSED: frozenset(("companyid", "processid", "checkdate", "runid", "status", "processdate")),
+    TIME_OFF_APPROVAL: frozenset(("companyid", "employeeid", "timeoffstartdate", "timeoffenddate", "hoursperday",
+                                  "isalldayevent")),
+}
+_KEPT_TEXT_MAX = 100
+
 
 class WebhookShapeError(ValueError):
     """The body is not one of Paylocity's webhook shapes. ``str()`` is a short reason for a 400 body."""
@@ -92,6 +110,7 @@ class WebhookEvent(BaseModel):
     run_id: Optional[int] = None
     dedup_key: str
     summary: Dict[str, Any] = Field(default_factory=dict)
+    kept: Dict[str, Any] = Field(default_factory=dict)   # what is stored of the body (``kept_fields``)
 
 
 # --- classification ---------------------------------------------------------------------------------
@@ -108,7 +127,11 @@ def classify(body):
     if not isinstance(body, dict):
         raise WebhookShapeError("body is not a JSON object")
     _check_tree(body)
-    fields = {key.lower(): value for key, value in body.items() if isinstance(key, str)}
+    event = _route({key.lower(): value for key, value in body.items() if isinstance(key, str)})
+    return event.model_copy(update={"kept": kept_fields(event.event_type, body)})
+
+
+def _route(fields):
     company_id = _identifier(fields.get("companyid"), "companyId")
 
     if "processid" in fields:
@@ -124,6 +147,42 @@ def classify(body):
     if keys & _TERMINATION_SET_KEYS:
         return _termination(company_id, employee_id, fields)
     return _event(EMPLOYEE_CHANGE, company_id, employee_id, key=(employee_id,))
+
+
+def kept_fields(event_type, body):
+    """What may be stored of a webhook body of ``event_type``: the allow-listed keys (as spelled in the body) whose
+    value is a scalar, long texts cut. A key outside the allow-list, or a list or object, is never kept."""
+    allowed = KEPT_KEYS[event_type]
+    kept = {}
+    for key, value in body.items():
+        if not isinstance(key, str):
+            continue
+        lowered = key.lower()
+        if lowered not in allowed and not (event_type == TERMINATION and _TERMINATION_FIELD.match(lowered)
+                                           and lowered.endswith("date")):
+            continue
+        if isinstance(value, str):
+            kept[key] = value[:_KEPT_TEXT_MAX]
+        elif value is None or isinstance(value, (bool, int, float)):
+            kept[key] = value
+    return kept
+
+
+def kept_payload(event_type, text):
+    """A stored payload (JSON text) reduced to ``kept_fields``, as JSON text; None when it is not a JSON object
+    (nothing of it can be kept). Used to minimize payloads stored before the allow-list existed."""
+    try:
+        body = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict) or event_type not in KEPT_KEYS:
+        return None
+    return payload_text(kept_fields(event_type, body))
+
+
+def payload_text(kept):
+    """How kept fields are stored: compact JSON, keys sorted."""
+    return json.dumps(kept, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _event(event_type, company_id, employee_id, *, key, **values):

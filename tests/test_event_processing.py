@@ -272,6 +272,35 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         self.assertFalse(old_done.dedup_slot)
         self.assertEqual(self.store(payroll_body('2025090501')).state, 'received')
 
+    def test_every_finished_state_is_purged_and_refused_deliveries_go(self):
+        """Unsupported (Time Off Approval has no handler), failed and duplicate events kept their payloads forever,
+        and refused deliveries their rows."""
+        self.patch_handler('time_off_approval', None)
+        self.patch_handler('employee_change', lambda event: 1 / 0)
+        self.connection.sudo().event_max_attempts = 1
+        unsupported = self.store(time_off_body('E214'))
+        with QUIET:
+            failed = self.store(employee_change_body('E215'))
+            self.process_events()
+        duplicate = self.store(time_off_body('E214'))
+        Event = self.env['paylocity.event'].sudo()
+        old_refusal = Event._record_rejection(self.connection, "missing or wrong Basic auth", 401,
+                                              {'remote_addr': '127.0.0.1', 'headers': {}})
+        recent_refusal = Event._record_rejection(self.connection, "body is not JSON", 400,
+                                                 {'remote_addr': '127.0.0.1', 'headers': {}})
+        old = unsupported | failed | duplicate | old_refusal
+        self.assertEqual(old.mapped('state'), ['unsupported', 'failed', 'duplicate', 'rejected'])
+        self.assertTrue(all((unsupported | failed | duplicate).mapped('payload')))
+        self.env.cr.execute("UPDATE paylocity_event SET received_at = received_at - interval '91 days' WHERE id IN %s",
+                            [tuple(old.ids)])
+        self.env.invalidate_all()
+        Event._cron_purge_payloads()
+        for event in unsupported | failed | duplicate:
+            self.assertFalse(event.payload, "%s events are purged too" % event.state)
+            self.assertTrue(event.payload_purged_at)
+        self.assertFalse(old_refusal.exists(), "a refused delivery goes after the retention period")
+        self.assertTrue(recent_refusal.exists())
+
     # === ACCESS === #
     def test_users_see_their_companies_events_and_only_administrators_the_payload(self):
         mine = self.store(new_hire_body('E213'))

@@ -4,7 +4,7 @@ import base64
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
-from .common import PaylocityCase
+from .common import PaylocityCase, new_hire_body
 
 
 @tagged('post_install', '-at_install')
@@ -42,3 +42,15 @@ class TestNeutralize(PaylocityCase):
         self.connection.sudo().weblink_secret_expiry = '2000-01-01'
         self.env['paylocity.connection']._cron_warn_expiring_secrets()
         self.assertFalse(self.connection.activity_ids)
+
+    def test_neutralize_erases_event_payloads(self):
+        body = new_hire_body('E900', company=self.connection.paylocity_company_code)
+        event = self.store(body)
+        self.assertTrue(event.sudo().payload)
+        self.env.flush_all()
+        self.env.cr.execute(next(iter(get_neutralization_queries(['paylocity_connector']))))
+        self.env.invalidate_all()
+        self.env.cr.execute("SELECT count(*) FROM paylocity_event WHERE payload IS NOT NULL")
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "a database copy keeps no webhook body")
+        self.assertTrue(event.payload_purged_at)
+        self.assertRecordValues(event, [{'event_type': 'new_hire', 'paylocity_employee_code': 'E900'}])

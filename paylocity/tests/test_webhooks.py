@@ -16,6 +16,7 @@ from paylocity.webhooks import (
     PAYROLL_PROCESSED,
     TERMINATION,
     TIME_OFF_APPROVAL,
+    KEPT_KEYS,
     WebhookEvent,
     WebhookShapeError,
     basic_auth_credentials,
@@ -25,6 +26,9 @@ from paylocity.webhooks import (
     dedup_key,
     hash_webhook_password,
     ip_allowed,
+    kept_fields,
+    kept_payload,
+    payload_text,
     parse_cidrs,
     parse_process_id,
 )
@@ -60,12 +64,16 @@ TIME_OFF_BODY = {
     "supervisorWorkEmail": "grace@example.com", "hoursPerDay": 8.0, "isAllDayEvent": True,
     "timeOffStartDate": "2024-07-01T00:00:00", "timeOffEndDate": "2024-07-03T00:00:00",
 }
-PERSONAL_VALUES = ("Ada", "Lovelace", "ada@example.com", "grace@example.com", "1 Main St", "Relocation", "Grace Hopper")
+PERSONAL_VALUES = ("Ada", "Lovelace", "ada@example.com", "grace@example.com", "1 Main St", "Relocation", "Grace Hopper",
+                   "Springfield", "62701", "555-0100", "Salary")
+PERSONAL_KEYS = ("employeeGender", "employeeMaritalStatus", "employeeEEOClass", "employeeAddressLine1", "employeeCity",
+                 "employeeZip", "employeeFirstName", "employeeSupervisor", "employeePayType", "terminationReason",
+                 "employeeName", "supervisorWorkEmail", "employeeBadgeClockNumber")
 
 
 def _assert_no_personal_data(event):
-    dumped = json.dumps(event.summary) + event.dedup_key
-    for value in PERSONAL_VALUES:
+    dumped = json.dumps(event.summary) + event.dedup_key + payload_text(event.kept)
+    for value in PERSONAL_VALUES + PERSONAL_KEYS:
         assert value not in dumped
 
 
@@ -173,6 +181,57 @@ def test_raw_json_bytes_and_text_are_accepted():
 def test_field_names_are_matched_case_insensitively():
     event = classify({"CompanyID": "C01", "EmployeeId": "9", "EmployeeHireDate": "2020-02-02"})
     assert (event.event_type, event.dedup_key) == (NEW_HIRE, "new_hire:C01:9:2020-02-02")
+
+
+# --- what is kept of a body -------------------------------------------------------------------------
+
+def test_of_a_new_hire_only_identifiers_dates_and_cost_centers_are_kept():
+    event = classify(NEW_HIRE_BODY)
+    assert event.kept == {
+        "companyId": "C01", "employeeId": "1234", "employeeHireDate": "2015-10-14T00:00:00Z",
+        "employeeType": "Regular Full Time", "employeeCostCenter1": "11 - Software Development",
+        "employeeCostCenter2": "200 - Chicago", "employeeCostCenter3": None,
+    }
+
+
+def test_of_a_termination_the_date_is_kept_not_the_reason():
+    event = classify(dict(TERMINATION_BODY, employeeTermDate="03/01/2024", terminationType="Voluntary"))
+    assert event.kept == {"companyId": "C01", "employeeId": "1234", "employeeCostCenter1": "11 - Software Development",
+                          "terminationDate": "2024-03-01T00:00:00Z", "employeeTermDate": "03/01/2024"}
+    _assert_no_personal_data(event)
+
+
+def test_of_the_other_types_what_the_classifier_reads():
+    assert classify(PAYROLL).kept == PAYROLL
+    assert classify(dict(CHANGE_BODY, somethingNew="x")).kept == CHANGE_BODY
+    assert classify(TIME_OFF_BODY).kept == {
+        "companyId": "C01", "employeeId": "1234", "hoursPerDay": 8.0, "isAllDayEvent": True,
+        "timeOffStartDate": "2024-07-01T00:00:00", "timeOffEndDate": "2024-07-03T00:00:00",
+    }
+
+
+def test_kept_values_are_scalars_and_short():
+    kept = kept_fields(NEW_HIRE, dict(CHANGE_BODY, employeeType="x" * 500, employeeCostCenter1={"name": "Ada"},
+                                      employeeCostCenter2=["Ada"], employeeHireDate=20150101))
+    assert kept == {"companyId": "C01", "employeeId": "1234", "employeeType": "x" * 100,
+                    "employeeHireDate": 20150101}
+
+
+def test_every_type_has_an_allow_list_without_personal_keys():
+    assert set(KEPT_KEYS) == {NEW_HIRE, TERMINATION, EMPLOYEE_CHANGE, PAYROLL_PROCESSED, TIME_OFF_APPROVAL}
+    personal = {key.lower() for key in PERSONAL_KEYS}
+    for keys in KEPT_KEYS.values():
+        assert not keys & personal
+
+
+def test_a_stored_payload_is_reduced_like_intake_reduces_a_body():
+    """What the upgrade does to payloads stored whole before the allow-list."""
+    stored = json.dumps(NEW_HIRE_BODY)
+    assert kept_payload(NEW_HIRE, stored) == payload_text(classify(NEW_HIRE_BODY).kept)
+    assert kept_payload(NEW_HIRE, kept_payload(NEW_HIRE, stored)) == kept_payload(NEW_HIRE, stored)   # idempotent
+    for broken in ("not json", "[1, 2]", "", None, "[" * 5000):
+        assert kept_payload(NEW_HIRE, broken) is None
+    assert kept_payload("no_such_type", stored) is None
 
 
 def test_the_event_is_frozen_and_typed():

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from paylocity.errors import ConfigurationError
 from paylocity.webhooks import (
     EVENT_TYPES,
+    KEPT_KEYS,
     MAX_JSON_DEPTH,
     WebhookEvent,
     WebhookShapeError,
@@ -18,6 +19,7 @@ from paylocity.webhooks import (
     classify,
     ip_allowed,
     parse_cidrs,
+    payload_text,
 )
 
 # Every key the classifier reads, in Paylocity's spelling, so generated bodies reach every branch.
@@ -63,6 +65,12 @@ def classify_or_refuse(body):
         text.encode("utf-8")                       # storable as PostgreSQL text
         assert "\x00" not in text
     json.dumps(event.summary, allow_nan=False).encode("utf-8")   # storable as JSON text, without NaN
+    # Only allow-listed keys of the body are kept, with scalar values: never a person's other details.
+    allowed = KEPT_KEYS[event.event_type]
+    for key, value in event.kept.items():
+        assert key.lower() in allowed or (event.event_type == "termination" and key.lower().endswith("date"))
+        assert value is None or isinstance(value, (str, bool, int, float))
+    payload_text(event.kept).encode("utf-8")
     return event
 
 

@@ -6,6 +6,9 @@
 Every row of the connector's tables (and of the Odoo tables they feed) must still be there after the upgrade with
 every value, read under its new name where a migration since <base version> renamed the column (its ``RENAMES``
 list of ``(model, old, new, stored)``); the connector's fields must keep their ``ir.model.fields`` row.
+
+One intended change is expected exactly (``expected_value``): upgrading from before 19.0.2.1.0 reduces each event
+payload to the allow-list of its type (``paylocity.webhooks.kept_payload``, what intake stores since then).
 """
 import ast
 import json
@@ -14,9 +17,13 @@ import sys
 
 import psycopg2
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))   # the addon root: its plain core
+from paylocity.webhooks import kept_payload  # noqa: E402
+
 OTHER_TABLES = ('hr_employee', 'hr_department', 'hr_job', 'hr_work_location', 'account_move', 'account_move_line',
                 'account_analytic_account', 'mail_tracking_value')
 IGNORED_COLUMNS = {'write_date', 'write_uid'}   # the upgrade itself may rewrite a record's data
+PAYLOADS_MINIMIZED_IN = '19.0.2.1.0'   # migrations/19.0.2.1.0/post-20-pii-minimize.py
 
 
 def snapshot(dsn, path):
@@ -66,10 +73,27 @@ def renames_since(migrations, base_version):
     return columns, fields
 
 
+ANY_TIME = object()   # any value but NULL
+
+
+def expected_value(table, column, old_row, base_version):
+    """What ``column`` of ``old_row`` must hold after the upgrade: its old value, but for what a migration since
+    ``base_version`` changes on purpose."""
+    value = old_row[column]
+    if table == 'paylocity_event' and _version(base_version) < _version(PAYLOADS_MINIMIZED_IN):
+        if column == 'payload' and value is not None:
+            return kept_payload(old_row['event_type'], value)
+        if column == 'payload_purged_at' and old_row['payload'] is not None \
+                and kept_payload(old_row['event_type'], old_row['payload']) is None:
+            return ANY_TIME   # nothing of it could be kept: erased by the upgrade
+    return value
+
+
 def compare(before_path, after_path, migrations, base_version):
     before, after = (json.loads(pathlib.Path(p).read_text()) for p in (before_path, after_path))
     column_renames, field_renames = renames_since(migrations, base_version)
     problems, rows, values = [], 0, 0
+    changed_on_purpose = {}
     for table, old_rows in sorted(before['tables'].items()):
         new_rows = after['tables'].get(table)
         if new_rows is None:
@@ -91,9 +115,14 @@ def compare(before_path, after_path, migrations, base_version):
                     problems.append("%s.%s: column lost" % (table, column))
                     break
                 values += 1
-                if new[target] != value:
-                    problems.append("%s id %s: %s was %r, %s is %r" % (table, row_id, column, value, target,
-                                                                      new[target]))
+                expected = expected_value(table, column, old, base_version)
+                if expected != value:
+                    changed_on_purpose[(table, column)] = changed_on_purpose.get((table, column), 0) + 1
+                if expected is ANY_TIME and new[target] is not None:
+                    continue
+                if new[target] != expected:
+                    problems.append("%s id %s: %s was %r, %s is %r (expected %r)" % (
+                        table, row_id, column, value, target, new[target], expected))
         print("%-40s %6d rows before, %6d after" % (table, len(old_rows), len(new_rows)))
     for field_id, (model, name) in sorted(before['fields'].items(), key=lambda item: int(item[0])):
         expected = [model, field_renames.get((model, name), name)]
@@ -111,6 +140,11 @@ def compare(before_path, after_path, migrations, base_version):
         print("renamed %s.%s -> %s: %d non-empty value(s) kept" % (table, old, new, kept))
         if not kept:
             problems.append("%s.%s had no value before the upgrade: the test proves nothing for it" % (table, old))
+    if _version(base_version) < _version(PAYLOADS_MINIMIZED_IN):
+        minimized = changed_on_purpose.get(('paylocity_event', 'payload'), 0)
+        print("paylocity_event.payload: %d payload(s) reduced to the allow-list" % minimized)
+        if not minimized:
+            problems.append("no event payload held more than the allow-list keeps: the test proves nothing for it")
     print("%d rows, %d values compared; %d fields of the connector kept" % (rows, values, len(before['fields'])))
     for problem in problems[:60]:
         print("LOST: " + problem)

@@ -53,6 +53,16 @@ binding = env['paylocity.employee'].search([('connection_id', '=', connection.id
 body = {'companyId': 'C1001', 'employeeId': binding[employee_field]}
 Event._store_delivery(connection, classify(body), json.dumps(body).encode(),
                       {'remote_addr': '127.0.0.1', 'headers': {}})
+# A New Hire delivery as Paylocity sends it, personal fields included (fictitious values): the upgrade reduces its
+# stored payload to the allow-list.
+hired = requests.post(SANDBOX + '/_sandbox/companies/C1001/hire', json={}, timeout=30).json()['employeeId']
+body = {'companyId': 'C1001', 'employeeId': hired, 'employeeFirstName': 'Ada', 'employeeLastName': 'Lovelace',
+        'employeeGender': 'F', 'employeeMaritalStatus': 'S', 'employeeAddressLine1': '1 Main St',
+        'employeeCity': 'Springfield', 'employeeZip': '62701', 'employeeEEOClass': '2',
+        'employeeHireDate': today.isoformat() + 'T00:00:00Z', 'employeeType': 'Regular Full Time',
+        'employeeCostCenter1': '11 - Software Development'}
+Event._store_delivery(connection, classify(body), json.dumps(body).encode(),
+                      {'remote_addr': '127.0.0.1', 'headers': {}})
 Event._cron_process_events()
 env.cr.commit()
 
