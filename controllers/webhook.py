@@ -15,7 +15,13 @@ Checks, in order (the first that fails answers):
 ====  ==================================================================================================
 
 Every refusal after the token is recorded as a ``rejected`` event (metadata, reason and sender address; never
-the body nor the credentials). The sender address is the socket's, or in proxy mode (``--proxy-mode``) the
+the body nor the credentials); like refusals within an hour are counted on one row, and their log lines are
+throttled (a few per minute per connection and status, the next one saying how many were held back), so a flood
+of refused deliveries floods neither the table nor the log.
+
+The body is read raw, never parsed by Odoo (``raw_body=True``, see ``models/ir_http.py``): for a form-encoded or
+multipart body Odoo's dispatcher would otherwise parse it before this route runs (up to 10 MB in memory), for
+unknown tokens too. The sender address is the socket's, or in proxy mode (``--proxy-mode``) the
 last ``X-Forwarded-For`` hop, which is what Odoo itself trusts (``odoo/http.py`` applies ProxyFix with
 ``x_for=1`` when ``X-Forwarded-Host`` is present; a proxy that sends only ``X-Forwarded-For`` is read the
 same way). Outside proxy mode forwarding headers are ignored.
@@ -26,9 +32,11 @@ from odoo import http
 from odoo.http import request
 from odoo.tools import config
 
+from ..paylocity.log_throttle import LogThrottle
 from ..paylocity.webhooks import WebhookShapeError, classify
 
 _logger = logging.getLogger(__name__)
+_log_throttle = LogThrottle(interval=60, burst=3)
 
 # Kept with the event for troubleshooting; Authorization and cookies never are.
 KEPT_HEADERS = ('Content-Type', 'Content-Length', 'Transfer-Encoding', 'User-Agent', 'X-Forwarded-For',
@@ -39,13 +47,14 @@ WWW_AUTHENTICATE = 'Basic realm="Paylocity webhook", charset="UTF-8"'
 class PaylocityWebhookController(http.Controller):
 
     @http.route('/paylocity/webhook/<string:token>', type='http', auth='public', methods=['POST'], csrf=False,
-                save_session=False)
+                save_session=False, raw_body=True)
     def paylocity_webhook(self, token, **_params):
         """Store one Paylocity delivery and acknowledge it; never process it here."""
         meta = self._delivery_meta()
         connection = request.env['paylocity.connection']._find_by_webhook_token(token)
         if not connection:
-            _logger.info("Paylocity webhook to an unknown or archived connection from %s", meta['remote_addr'])
+            self._log(None, 404, "Paylocity webhook to an unknown or archived connection from %s",
+                      meta['remote_addr'])
             return self._answer(404, error="unknown webhook URL")
         events = request.env['paylocity.event'].sudo()
         limit = events._param('webhook_max_bytes')
@@ -106,11 +115,22 @@ class PaylocityWebhookController(http.Controller):
         return data if len(data) <= limit else None
 
     def _reject(self, connection, meta, status, reason, headers=None, payload_size=0, webhook_event=None):
-        _logger.info("Paylocity webhook refused with %s for connection %s from %s: %s",
-                     status, connection.id, meta['remote_addr'], reason)
+        self._log(connection.id, status, "Paylocity webhook refused with %s for connection %s from %s: %s",
+                  status, connection.id, meta['remote_addr'], reason)
         request.env['paylocity.event'].sudo()._record_rejection(
             connection, reason, status, meta, payload_size=payload_size, webhook_event=webhook_event)
         return self._answer(status, error=reason, headers=headers)
+
+    @staticmethod
+    def _log(connection_id, status, message, *args):
+        """Log a refusal, unless a flood of them (same connection and status) already filled this minute's lines."""
+        held_back = _log_throttle.allow((connection_id, status))
+        if held_back is None:
+            return
+        if held_back:
+            message += " (%d like refusals before this one were not logged)"
+            args += (held_back,)
+        _logger.info(message, *args)
 
     @staticmethod
     def _answer(status_code, status=None, error=None, headers=None):

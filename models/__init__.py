@@ -10,6 +10,7 @@ from . import paylocity_code
 from . import paylocity_employee
 from . import paylocity_event
 from . import paylocity_event_retention
+from . import ir_http
 from . import paylocity_event_attempt
 from . import paylocity_connection_sync
 from . import paylocity_event_employee

@@ -71,6 +71,11 @@ PURGEABLE_STATES = ('done', 'failed', 'duplicate', 'unsupported')
 MERGE_TYPES = frozenset((EMPLOYEE_CHANGE,))
 
 DEDUP_INDEX = 'paylocity_event_dedup_slot_uniq'
+# Refused deliveries like one refused in the last hour (same status, reason and sender) are counted on its row
+# rather than each adding one; past this many rows in the hour a connection's refusals are counted by status and
+# reason alone, so a flood from ever new addresses cannot grow the table either.
+REFUSALS_WINDOW = timedelta(hours=1)
+REFUSAL_ROWS_PER_WINDOW = 50
 WAKE_UP_SHARED_SECONDS = 2   # a pending wake-up younger than this serves later deliveries too
 
 # System parameters (``paylocity_connector.<name>``) and their defaults.
@@ -136,6 +141,9 @@ class PaylocityEvent(models.Model):
     remote_addr = fields.Char('Sender address', readonly=True)
     http_status = fields.Integer('Answered', readonly=True, help="HTTP status Odoo answered the delivery with.")
     reject_reason = fields.Char(readonly=True)
+    reject_count = fields.Integer('Refusals', readonly=True, default=1,
+                                  help="Refused deliveries counted on this row: like ones within an hour share it.")
+    last_refused_at = fields.Datetime('Last refused on', readonly=True)
 
     # === DE-DUPLICATION === #
     dedup_key = fields.Char('De-duplication key', index='btree_not_null', readonly=True)
@@ -157,6 +165,7 @@ class PaylocityEvent(models.Model):
     move_id = fields.Many2one('account.move', string='Journal entry', index='btree_not_null', ondelete='set null',
                               readonly=True)
 
+    _refusals_idx = models.Index("(connection_id, received_at) WHERE state = 'rejected'")
     _dedup_slot_uniq = models.UniqueIndex(
         '(connection_id, dedup_slot) WHERE dedup_slot IS NOT NULL',
         "Two live events cannot share a de-duplication key.")
@@ -228,21 +237,68 @@ class PaylocityEvent(models.Model):
 
     @api.model
     def _record_rejection(self, connection, reason, http_status, meta, payload_size=0, webhook_event=None):
-        """Keep a refused delivery's metadata (never its body or credentials) for administrators."""
+        """Keep a refused delivery's metadata (never its body or credentials) for administrators: on a row of its
+        own, or counted on the row of a like refusal of the last hour (see ``REFUSALS_WINDOW``). A refusal naming
+        an event (an authenticated sender's body for another company) always has its own row. Returns the row."""
+        reason = (reason or '')[:200]
+        if webhook_event is None:
+            counted = self._count_on_like_refusal(connection, reason, http_status, meta)
+            if counted:
+                return counted
         vals = {
             'connection_id': connection.id,
             'source': 'webhook',
             'state': 'rejected',
-            'reject_reason': (reason or '')[:200],
+            'reject_reason': reason,
             'http_status': http_status,
             'payload_size': payload_size,
             **self._meta_vals(meta),
         }
+        vals['last_refused_at'] = vals['received_at']
         if webhook_event is not None:
             vals.update(event_type=webhook_event.event_type, paylocity_company_code=webhook_event.company_id,
                         paylocity_employee_code=webhook_event.employee_id or False,
                         process_code=webhook_event.process_id or False)
         return self._sudo_quiet().create(vals)
+
+    @api.model
+    def _count_on_like_refusal(self, connection, reason, http_status, meta):
+        """Count this refusal on the latest like one of the window (same status and reason; same sender too while
+        the connection has fewer than ``REFUSAL_ROWS_PER_WINDOW`` rows in it); the row counted on, or empty.
+
+        Counted in a transaction of its own at READ COMMITTED, committed at once: parallel refusals then wait for
+        each other's increment of the row instead of failing on it (a serialization error, then the whole request
+        retried), which is what a flood of them would do in the request's REPEATABLE READ transaction."""
+        now = fields.Datetime.now()
+        remote_addr = (meta.get('remote_addr') or '')[:64] or None
+        self.flush_model(['state', 'reject_count', 'last_refused_at'])
+        if not self._can_commit():   # in tests the transaction belongs to the test
+            row = self._count_refusal(self.env.cr, connection, reason, http_status, remote_addr, now)
+        else:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                row = self._count_refusal(cr, connection, reason, http_status, remote_addr, now)
+        counted = self.browse(row[0] if row else [])
+        counted.invalidate_recordset(['reject_count', 'last_refused_at'])
+        return counted
+
+    @api.model
+    def _count_refusal(self, cr, connection, reason, http_status, remote_addr, now):
+        cr.execute(SQL("""
+            WITH recent AS (
+                SELECT id, remote_addr, http_status, reject_reason FROM paylocity_event
+                 WHERE connection_id = %(connection)s AND state = 'rejected' AND received_at >= %(since)s
+            )
+            UPDATE paylocity_event SET reject_count = reject_count + 1, last_refused_at = %(now)s
+             WHERE id = (SELECT id FROM recent
+                          WHERE http_status = %(status)s AND reject_reason = %(reason)s
+                            AND (remote_addr IS NOT DISTINCT FROM %(addr)s
+                                 OR (SELECT count(*) FROM recent) >= %(rows)s)
+                          ORDER BY remote_addr IS NOT DISTINCT FROM %(addr)s DESC, id DESC LIMIT 1)
+            RETURNING id
+        """, connection=connection.id, since=now - REFUSALS_WINDOW, now=now, status=http_status, reason=reason,
+            addr=remote_addr, rows=REFUSAL_ROWS_PER_WINDOW))
+        return cr.fetchone()
 
     @api.model
     def _meta_vals(self, meta):

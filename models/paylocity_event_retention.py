@@ -43,7 +43,8 @@ class PaylocityEvent(models.Model):
             events.write({'payload': False, 'payload_purged_at': now})
             purged += len(events)
             self._commit_step(processed=len(events))
-        rejected = [('connection_id', '=', connection.id), ('state', '=', 'rejected'), ('received_at', '<', cutoff)]
+        rejected = [('connection_id', '=', connection.id), ('state', '=', 'rejected'), ('received_at', '<', cutoff),
+                    '|', ('last_refused_at', '=', False), ('last_refused_at', '<', cutoff)]
         while events := self.sudo().search(rejected, limit=batch_size):
             events.unlink()
             purged += len(events)

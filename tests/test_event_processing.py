@@ -291,7 +291,8 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
         old = unsupported | failed | duplicate | old_refusal
         self.assertEqual(old.mapped('state'), ['unsupported', 'failed', 'duplicate', 'rejected'])
         self.assertTrue(all((unsupported | failed | duplicate).mapped('payload')))
-        self.env.cr.execute("UPDATE paylocity_event SET received_at = received_at - interval '91 days' WHERE id IN %s",
+        self.env.cr.execute("""UPDATE paylocity_event SET received_at = received_at - interval '91 days',
+                                      last_refused_at = last_refused_at - interval '91 days' WHERE id IN %s""",
                             [tuple(old.ids)])
         self.env.invalidate_all()
         Event._cron_purge_payloads()
@@ -299,6 +300,12 @@ class TestEventProcessing(EventSetupMixin, TransactionCase):
             self.assertFalse(event.payload, "%s events are purged too" % event.state)
             self.assertTrue(event.payload_purged_at)
         self.assertFalse(old_refusal.exists(), "a refused delivery goes after the retention period")
+        self.assertTrue(recent_refusal.exists())
+        # A row that still counts refusals is not old, whenever its first one came.
+        self.env.cr.execute("UPDATE paylocity_event SET received_at = received_at - interval '91 days' WHERE id = %s",
+                            [recent_refusal.id])
+        self.env.invalidate_all()
+        Event._cron_purge_payloads()
         self.assertTrue(recent_refusal.exists())
 
     # === ACCESS === #

@@ -1,15 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 """The webhook route over real HTTP against Odoo's test server: every answer, what is stored, and when."""
 import json
+import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
 
 import requests
+from werkzeug.formparser import FormDataParser
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
 
+from ..controllers import webhook as webhook_controller
+from ..models.paylocity_event import REFUSAL_ROWS_PER_WINDOW
+from ..paylocity.log_throttle import LogThrottle
 from .common import (
     WEBHOOK_PASSWORD, EventSetupMixin, basic_auth, employee_change_body, new_hire_body, payroll_body, time_off_body,
 )
@@ -23,8 +28,8 @@ def kept_of_new_hire(body):
     return {key: body[key] for key in NEW_HIRE_KEPT}
 
 
-@tagged('post_install', '-at_install')
-class TestWebhookIntake(EventSetupMixin, HttpCase):
+class WebhookHttpMixin(EventSetupMixin):
+    """Deliveries over real HTTP to the route of Odoo's test server."""
 
     @classmethod
     def setUpClass(cls):
@@ -55,6 +60,10 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
         self.assertFalse(event.sudo().payload, "a refused body is never kept")
         self.assertFalse(event.attempt_ids)
         return event
+
+
+@tagged('post_install', '-at_install')
+class TestWebhookIntake(WebhookHttpMixin, HttpCase):
 
     # === ACCEPTED === #
     def test_valid_delivery_is_stored_then_answered(self):
@@ -292,3 +301,55 @@ class TestWebhookIntake(EventSetupMixin, HttpCase):
             [('state', '=', 'rejected')], ['received_at:day', 'connection_id'], ['__count'])
         self.assertEqual(groups[0][1], self.connection)
         self.assertEqual(groups[0][2], 1)
+
+    # === EDGES: FORMS, FLOODS === #
+    def test_a_form_body_is_never_parsed_by_odoo(self):
+        """Odoo's dispatcher parsed form-encoded and multipart bodies (up to 10 MB in memory) before the route
+        ran, for unknown tokens too."""
+        parsed = []
+        original = FormDataParser.parse
+
+        def recording_parse(parser, *args, **kwargs):
+            parsed.append(args[1])
+            return original(parser, *args, **kwargs)
+        form = {'Content-Type': 'application/x-www-form-urlencoded'}
+        megabyte = b'a=' + b'x' * (1024 * 1024)
+        with patch.object(FormDataParser, 'parse', recording_parse), QUIET:
+            unknown = self.post(url='/paylocity/webhook/%s' % ('x' * 32), data=megabyte, headers=form)
+            too_big = self.post(data=megabyte, headers=form)
+            self.assert_rejected(too_big, 413, 'larger than 4096 bytes')
+            small = self.post(data=b'companyId=W1001&employeeId=E1', headers=form)
+            self.assert_rejected(small, 400, 'not JSON')
+            multipart = self.post(data=b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n',
+                                  headers={'Content-Type': 'multipart/form-data; boundary=b'})
+            self.assert_rejected(multipart, 400, 'not JSON')
+        self.assertEqual(unknown.status_code, 404)
+        self.assertEqual(parsed, [], "no form was parsed")
+
+    def test_a_flood_of_refusals_adds_a_row_and_a_few_log_lines(self):
+        marker = 'SECRET-MARKER-%d' % random.randrange(10 ** 6)
+        wrong = basic_auth(password=marker)
+        body = json.dumps(dict(new_hire_body('E30'), employeeFirstName=marker)).encode()
+        with patch.object(webhook_controller, '_log_throttle', LogThrottle(interval=60, burst=3)), \
+                self.assertLogs('odoo.addons.paylocity_connector.controllers.webhook', logging.INFO) as logs:
+            for _n in range(30):
+                self.assertEqual(self.post(data=body, auth=wrong).status_code, 401)
+            self.assertEqual(self.post(data=b'{', auth=True).status_code, 400)
+        rows = self.events().filtered(lambda event: event.state == 'rejected')
+        self.assertEqual(len(rows), 2, "like refusals share a row")
+        self.assertEqual(rows.mapped('reject_count'), [30, 1])
+        self.assertEqual(len(logs.output), 4, "three lines for the 401 flood, one for the 400")
+        self.assertNotIn(marker, '\n'.join(logs.output))
+        self.assertNotIn(marker, json.dumps(rows.sudo().read(), default=str))
+
+    def test_refusals_from_ever_new_addresses_cannot_grow_the_table(self):
+        self.connection.sudo().webhook_allowed_networks = '198.245.157.0/24'
+        count = REFUSAL_ROWS_PER_WINDOW + 15
+        with patch.dict(config.options, {'proxy_mode': True}), QUIET:
+            for n in range(count):
+                response = self.post(new_hire_body(), headers={'X-Forwarded-For': '10.0.%d.%d' % (n // 250, n % 250)})
+                self.assertEqual(response.status_code, 403)
+        rows = self.events()
+        self.assertEqual(len(rows), REFUSAL_ROWS_PER_WINDOW, "one row per address up to the cap, then counted")
+        self.assertEqual(sum(rows.mapped('reject_count')), count)
+        self.assertEqual(set(rows.mapped('state')), {'rejected'})
