@@ -381,6 +381,7 @@ class Company:
     rng: random.Random = None     # used only by mutators after generation
     by_employee: dict = field(default_factory=dict)   # employee id -> [PayStatement]
     garnishments: bool = False    # GARN is one of the company's deduction codes once a garnishment was set
+    hidden_reads: dict = field(default_factory=dict)  # employee id -> API reads still answered "no such employee"
 
     # -- reference data --
     def codes(self, resource: str):
@@ -415,6 +416,19 @@ class Company:
 
     def sorted_employees(self) -> list:
         return sorted(self.employees.values(), key=_id_key)
+
+    # -- what the API shows: Paylocity's data can lag its webhooks, so a person may be hidden at first --
+    def api_employee(self, employee_id: str) -> Optional[Employee]:
+        """The employee as a read of the API finds them: None while hidden (each such read spends one)."""
+        employee_id = str(employee_id)
+        if self.hidden_reads.get(employee_id):
+            self.hidden_reads[employee_id] -= 1
+            return None
+        return self.employee(employee_id)
+
+    def api_employees(self) -> list:
+        """The employees a listing of the API shows: the hidden ones are left out (a listing spends no read)."""
+        return [e for e in self.sorted_employees() if not self.hidden_reads.get(e.employee_id)]
 
     def new_employee_id(self) -> str:
         while str(self.next_employee_number) in self.employees:

@@ -86,7 +86,7 @@ def _employees(srv, req: Request, company: Company) -> Response:
         offset = _read_token(req.arg("nextToken"), company.company_id)
         if offset is None:
             return nextgen_error(400, "nextToken is not valid.", fields="nextToken")
-    people = [e for e in company.sorted_employees() if not active_only or e.status_type == "A"]
+    people = [e for e in company.api_employees() if not active_only or e.status_type == "A"]
     page = people[offset:offset + limit]
     supervisors = _supervisors(company)
     body = {"employees": [render_employee(company, e, include, supervisors) for e in page]}
@@ -99,7 +99,7 @@ def _employee(srv, req: Request, company: Company, eid: str) -> Response:
     include = _includes(req)
     if include is None:
         return nextgen_error(400, f"include accepts: {', '.join(INCLUDES)}.", fields="include")
-    emp = company.employee(eid)
+    emp = company.api_employee(eid)
     if emp is None:
         return nextgen_error(404, "Employee not found.", fields="employeeId")
     return json_response(200, render_employee(company, emp, include))

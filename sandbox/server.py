@@ -234,7 +234,12 @@ class SandboxServer:
 
     # ------------------------------------------------------------------ data events
     def hire(self, company_id: str, **fields) -> str:
-        """Hire a generated person (fields override Employee attributes, e.g. first_name, hire_date)."""
+        """Hire a generated person (fields override Employee attributes, e.g. first_name, hire_date).
+        ``hidden_reads=N``: the API answers the next N reads of the person as if they were not hired yet (and leaves
+        them out of listings until then), the way Paylocity's data can lag its New Hire webhook."""
+        hidden_reads = int(fields.pop("hidden_reads", 0) or 0)
+        if hidden_reads < 0:
+            raise ValueError("hidden_reads cannot be negative")
         with self.lock:
             company = self.company(company_id)
             rng = company.rng
@@ -252,6 +257,8 @@ class SandboxServer:
                               supervisor_id=managers[0] if managers else None)
             _set_fields(emp, fields)
             company.employees[eid] = emp
+            if hidden_reads:
+                company.hidden_reads[eid] = hidden_reads
             return eid
 
     def set_status(self, company_id, employee_id, status, date=None, reason=None) -> None:

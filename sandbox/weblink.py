@@ -118,11 +118,11 @@ def _page(req: Request, items: list) -> Response:
 
 def _list_employees(srv, req, token, company: Company) -> Response:
     return _page(req, [{"employeeId": e.employee_id, "statusCode": e.status, "statusTypeCode": e.status_type}
-                       for e in company.sorted_employees()])
+                       for e in company.api_employees()])
 
 
 def _get_employee(srv, req, token, company: Company, eid: str) -> Response:
-    emp = company.employee(eid)
+    emp = company.api_employee(eid)
     if emp is None:
         return weblink_error(404, "The employee does not exist.", "employeeId", "employeeId")
     return json_response(200, render_employee(company, emp))

@@ -5,10 +5,13 @@ import datetime
 
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import USER_GROUP, EmployeeSyncCase
+
+QUIET_QUEUE = mute_logger('odoo.addons.paylocity_connector.models.paylocity_job_mixin')
 
 
 @tagged('post_install', '-at_install')
@@ -285,12 +288,47 @@ class TestEmployeeSync(EmployeeSyncCase):
         self.assertTrue(self.employee(eid))
 
     def test_employee_unknown_to_paylocity_changes_nothing(self):
-        event = self.deliver('new_hire', self.hire())
+        event = self.deliver('employee_change', self.hire())
         event.sudo().write({'paylocity_employee_code': '999999'})
         self.process_events()
         self.assertEqual(event.state, 'done')
         self.assertIn('999999', event.result_message)
         self.assertFalse(self.binding('999999'))
+
+    # === A NEW HIRE BEFORE THE API SHOWS THE PERSON === #
+    def test_a_new_hire_the_api_does_not_show_yet_is_retried_until_it_does(self):
+        """It used to end done ("nothing changed") at once, leaving the hire to the daily reconciliation."""
+        eid = self.hire(hidden_reads=1)
+        event = self.deliver('new_hire', eid)
+        before = fields.Datetime.now()
+        with QUIET_QUEUE:
+            self.process_events()
+        self.assertEqual(event.state, 'retrying')
+        self.assertIn('does not show employee %s yet' % eid, event.last_error)
+        self.assertGreaterEqual(event.next_try_at, before + datetime.timedelta(seconds=60),
+                                "on the connection's retry schedule")
+        self.assertFalse(self.binding(eid))
+        event.sudo().write({'next_try_at': datetime.datetime(2000, 1, 1)})
+        self.process_events()
+        self.assertEqual(event.state, 'done')
+        self.assertEqual(self.binding(eid).employee_id, self.employee(eid))
+        self.assertEqual(event.employee_id, self.employee(eid))
+        self.assertEqual(event.attempt_ids.sorted('id').mapped('outcome'), ['retrying', 'done'])
+
+    def test_a_new_hire_the_api_never_shows_ends_done_after_the_retry_schedule(self):
+        self.connection.sudo().event_max_attempts = 3
+        eid = self.hire(hidden_reads=100)
+        event = self.deliver('new_hire', eid)
+        with QUIET_QUEUE:
+            for _attempt in range(3):
+                event.sudo().write({'next_try_at': datetime.datetime(2000, 1, 1)})
+                self.process_events()
+        self.assertEqual(event.state, 'done')
+        self.assertIn('nothing changed', event.result_message)
+        self.assertEqual(event.attempt_ids.sorted('id').mapped('outcome'), ['retrying', 'retrying', 'done'])
+        self.assertFalse(event.activity_ids, "not a failure: nobody is asked to act")
+        self.assertFalse(self.binding(eid))
+        self.assertEqual(self.sandbox.count(status=404, path='/employees/%s' % eid), 3)
 
     def test_employee_tab_shows_binding_and_events(self):
         eid = self.hire()

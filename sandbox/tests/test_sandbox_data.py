@@ -179,6 +179,22 @@ def test_hire_terminate_rehire_leave_change_show_in_the_api(fresh, weblink, next
         fresh.rehire("C1001", eid)
 
 
+def test_a_hire_can_stay_hidden_from_the_api_for_a_few_reads(fresh, weblink, nextgen):
+    """Paylocity's data can lag its New Hire webhook: the next reads answer "no such employee"."""
+    api, ng = weblink(fresh), nextgen(fresh)
+    eid = fresh.hire("C1001", hidden_reads=2)
+    assert eid not in {r["employeeId"] for r in _get_all(api, "/v2/companies/C1001/employees")}
+    assert api.get(f"/v2/companies/C1001/employees/{eid}").status_code == 404
+    assert ng.get(f"/coreHr/v1/companies/C1001/employees/{eid}").status_code == 404
+    assert api.get(f"/v2/companies/C1001/employees/{eid}").status_code == 200, "two reads spent: shown"
+    assert ng.get(f"/coreHr/v1/companies/C1001/employees/{eid}").status_code == 200
+    assert eid in {r["employeeId"] for r in _get_all(api, "/v2/companies/C1001/employees")}
+    listed = ng.get("/coreHr/v1/companies/C1001/employees", params={"limit": 20}).json()["employees"]
+    assert listed, "a listing still works"
+    with pytest.raises(ValueError):
+        fresh.hire("C1001", hidden_reads=-1)
+
+
 def test_transfer_moves_a_person_between_companies(fresh, weblink):
     source = fresh.company("C1001")
     eid = next(e.employee_id for e in source.sorted_employees()
