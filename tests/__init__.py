@@ -9,6 +9,7 @@ from . import test_token_store
 from . import test_rate_window
 from . import test_webhook_credentials
 from . import test_webhook_intake
+from . import test_webhook_intake_properties
 from . import test_event_wakeup
 from . import test_employee_sync
 from . import test_payroll_posting
