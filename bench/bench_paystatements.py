@@ -40,7 +40,8 @@ def run(employees, rate, workers):
         ids = [e.employee_id for e in company.sorted_employees()]
         client = PaylocityClient(COMPANY, sandbox_hosts(srv.base_url),
                                  weblink=Credentials(creds.weblink_client_id, creds.weblink_client_secret),
-                                 weblink_rate=rate, max_workers=workers, share_limiters=False)
+                                 weblink_rate=rate, max_workers=workers, share_limiters=False,
+                                 allow_host_overrides=True)
         client._provider("weblink").token()
         time.sleep(1.2)          # let the token call leave the limiter's window
         srv.reset_calls()

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import BAD_CREDENTIALS, AuthenticationError, BadResponse, ConfigurationError, PaylocityError
+from .hosts import HOST_LABELS, check_url
 from .models import TokenResponse
 from .transport import Call, decode_json
 
@@ -82,10 +83,14 @@ def _lock_for(key):
 
 
 class TokenProvider:
-    """Hands out a valid bearer token for one credential pair; concurrent callers cause one token request."""
+    """Hands out a valid bearer token for one credential pair; concurrent callers cause one token request.
+
+    The pair is only ever sent to a token URL ``hosts.check_url`` accepts (Paylocity's own hosts over https,
+    others only with ``allow_host_overrides``), checked again at each request: whatever the caller stored.
+    """
 
     def __init__(self, family, token_url, credentials, transport, store=None, *, margin=60.0, limiter=None,
-                 wall_clock=time.time):
+                 wall_clock=time.time, allow_host_overrides=False):
         if family not in FAMILY_NAMES:
             raise ValueError("unknown API family %r" % (family,))
         self.family = family
@@ -96,6 +101,7 @@ class TokenProvider:
         self.store = store if store is not None else MemoryTokenStore()
         self.margin = float(margin)
         self.limiter = limiter
+        self.allow_host_overrides = bool(allow_host_overrides)
         self.key = token_key(token_url, credentials)
         self._wall_clock = wall_clock
 
@@ -130,6 +136,7 @@ class TokenProvider:
     # -- the token request -----------------------------------------------------------------------------
 
     def _request_token(self):
+        check_url(self.token_url, self.allow_host_overrides, what=HOST_LABELS["%s_token" % self.family])
         creds = self.credentials
         headers = {"Accept": "application/json"}
         if self.family == WEBLINK:

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from .auth import FAMILY_NAMES, NEXTGEN, WEBLINK, Credentials, TokenProvider
 from .errors import TOKEN_REFUSED, AuthenticationError, BadResponse, ConfigurationError
 from .fanout import FATAL_ERRORS, fan_out
-from .hosts import ENVIRONMENTS, Hosts
+from .hosts import ENVIRONMENTS, HOST_LABELS, Hosts, check_url
 from .models import (
     ClientSecret,
     CompanyCode,
@@ -63,7 +63,7 @@ class PaylocityClient:
     def __init__(self, company_id, hosts, weblink=None, nextgen=None, *, timeout=30.0, retry=None,
                  weblink_rate=25.0, nextgen_rate=3.0, public_key=None, encrypt_writes=False, token_store=None,
                  token_margin=60.0, max_workers=8, page_size=100, nextgen_page_size=100, rate_guard=GUARD,
-                 session=None, share_limiters=True, rate_windows=None):
+                 session=None, share_limiters=True, rate_windows=None, allow_host_overrides=False):
         company_id = str(company_id or "").strip()
         if not company_id:
             raise ConfigurationError("The Paylocity company ID is empty.")
@@ -76,6 +76,8 @@ class PaylocityClient:
             raise ConfigurationError("hosts must be a paylocity.hosts.Hosts or an environment name.")
         self.company_id = company_id
         self.hosts = hosts
+        # Credentials and tokens go only to URLs ``hosts.check_url`` accepts, checked at every request.
+        self.allow_host_overrides = bool(allow_host_overrides)
         self.max_workers = int(max_workers)
         self.page_size = int(page_size)            # WebLink pagesize
         self.nextgen_page_size = int(nextgen_page_size)  # NextGen limit for limit/offset lists
@@ -103,7 +105,8 @@ class PaylocityClient:
             self.limiters[family] = limiter
             if creds is not None:
                 self._providers[family] = TokenProvider(family, token_url, creds, self.transport, token_store,
-                                                        margin=token_margin, limiter=limiter)
+                                                        margin=token_margin, limiter=limiter,
+                                                        allow_host_overrides=self.allow_host_overrides)
 
     def close(self):
         self.transport.close()
@@ -268,6 +271,7 @@ class PaylocityClient:
                  company_in_path=True, label_template=None):
         """Send one call; on 401 get a fresh token once and try once more. Returns (response, call)."""
         provider = self._provider(family)
+        check_url(self._bases[family], self.allow_host_overrides, what=HOST_LABELS["%s_base" % family])
         values = dict(path_params)
         if company_in_path:
             values["companyId"] = self.company_id

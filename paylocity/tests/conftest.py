@@ -86,6 +86,7 @@ def make_client():
     def make(srv, company=COMPANY, *, weblink=True, nextgen=True, hosts=None, **kwargs):
         kwargs.setdefault("retry", FAST_RETRY)
         kwargs.setdefault("timeout", 2.0)
+        kwargs.setdefault("allow_host_overrides", True)   # the sandbox on 127.0.0.1 stands in for Paylocity
         client = PaylocityClient(
             company, hosts or sandbox_hosts(srv.base_url),
             weblink=weblink_credentials(srv) if weblink is True else (weblink or None),

@@ -49,4 +49,4 @@ def client_for(session, **kwargs):
     """A client whose every call goes to ``session`` (no network, no shared rate limit)."""
     return PaylocityClient(COMPANY, sandbox_hosts("http://127.0.0.1:9"), weblink=Credentials("wl", "s"),
                            nextgen=Credentials("ng", "s"), session=session, share_limiters=False,
-                           weblink_rate=10000, nextgen_rate=10000, **kwargs)
+                           weblink_rate=10000, nextgen_rate=10000, allow_host_overrides=True, **kwargs)

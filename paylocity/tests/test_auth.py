@@ -34,6 +34,7 @@ def transport():
 
 def provider_for(srv, family, transport, **kwargs):
     hosts = sandbox_hosts(srv.base_url)
+    kwargs.setdefault("allow_host_overrides", True)   # the sandbox on 127.0.0.1 stands in for Paylocity
     if family == WEBLINK:
         return TokenProvider(WEBLINK, hosts.weblink_token, weblink_credentials(srv), transport, **kwargs)
     return TokenProvider(NEXTGEN, hosts.nextgen_token, nextgen_credentials(srv), transport, **kwargs)

@@ -119,7 +119,7 @@ def test_unreachable_host_is_a_transport_error():
     from paylocity.auth import Credentials
     from paylocity.client import PaylocityClient
     client = PaylocityClient(COMPANY, sandbox_hosts("http://127.0.0.1:%d" % free_port()),
-                             weblink=Credentials("id", "secret"),
+                             weblink=Credentials("id", "secret"), allow_host_overrides=True,
                              retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01, max_total=5))
     with pytest.raises(TransportError) as info:
         client.check_weblink()
