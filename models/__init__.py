@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from . import encryption
+from . import server_options
 from . import paylocity_state_mixin
 from . import paylocity_job_mixin
 from . import paylocity_cron_mixin

@@ -3,17 +3,16 @@
 (identity, environment and hosts, journal, general options), the one client it gives every job, "Test
 connection", and the one ``create``/``write``. Credentials and secrets, webhooks, employee sync and payroll each
 have their own file (``paylocity_connection_*.py``)."""
-from urllib.parse import urlsplit
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..const import ADMIN_GROUP, FAMILY_LABELS, NEXTGEN, WEBLINK
+from . import server_options
+from ..const import ADMIN_GROUP, FAMILY_LABELS, NEXTGEN, SYSTEM_GROUP, WEBLINK
 from ..paylocity import errors
 from ..paylocity.client import PaylocityClient, RetryPolicy
-from ..paylocity.hosts import ENVIRONMENTS
+from ..paylocity.hosts import ENVIRONMENTS, url_problem
 from .paylocity_rate_window import DbRateWindows
 from .paylocity_token import DbTokenStore
 
@@ -23,10 +22,10 @@ HOST_FIELDS = {
     'nextgen_base': 'nextgen_base_url',
     'nextgen_token': 'nextgen_token_url',
 }
-LOCAL_HOSTS = ('127.0.0.1', 'localhost', '::1')
-# Fields that decide which tokens are valid (secrets clear the cache when they are set).
-TOKEN_SCOPE_FIELDS = frozenset({'environment', 'weblink_client_identifier', 'nextgen_client_identifier',
-                                *HOST_FIELDS.values()})
+# The pair (WebLink or NextGen) whose secret and tokens each host field receives.
+HOST_FAMILIES = {field_name: host.split('_')[0] for host, field_name in HOST_FIELDS.items()}
+# Fields that decide which tokens are valid (secrets clear the cache when they are set; hosts, their pair's).
+TOKEN_SCOPE_FIELDS = frozenset({'environment', 'weblink_client_identifier', 'nextgen_client_identifier'})
 # Settings that change how pay runs are built: runs waiting for a mapping or review look again.
 PAYROLL_BUILD_FIELDS = frozenset({'payroll_net_pay_account_id', 'journal_id', 'payroll_detail_level',
                                   'analytic_level', 'payroll_enabled', 'payroll_posting'})
@@ -58,11 +57,18 @@ class PaylocityConnection(models.Model):
         default=lambda self: self.env.user,
         help="Receives the activities about this connection (expiring secrets, failed tests).")
 
-    # Host overrides: only for a Paylocity-compatible local sandbox or a proxy.
+    # Host overrides: only for a Paylocity-compatible local sandbox or a proxy. A host receives its pair's client
+    # secret, so only system administrators may change one (``_check_host_rights``), other hosts than
+    # Paylocity's only where the server's configuration allows them (``server_options``), and a new host of a
+    # pair drops that pair's secret and tokens (``_forget_moved_pairs``).
     weblink_base_url = fields.Char('WebLink API URL', groups=ADMIN_GROUP, tracking=True)
     weblink_token_url = fields.Char('WebLink token URL', groups=ADMIN_GROUP, tracking=True)
     nextgen_base_url = fields.Char('NextGen API URL', groups=ADMIN_GROUP, tracking=True)
     nextgen_token_url = fields.Char('NextGen token URL', groups=ADMIN_GROUP, tracking=True)
+    can_edit_hosts = fields.Boolean(compute='_compute_can_edit_hosts')
+    host_overrides_allowed = fields.Boolean(
+        compute='_compute_can_edit_hosts',
+        help="Whether this server's configuration allows hosts other than Paylocity's (README: Configuration).")
 
     # === ACCOUNTING === #
     journal_id = fields.Many2one(
@@ -99,6 +105,14 @@ class PaylocityConnection(models.Model):
                     ('type', '=', 'general'),
                 ], limit=1)
 
+    @api.depends_context('uid')
+    def _compute_can_edit_hosts(self):
+        editable = self.env.user.has_group(SYSTEM_GROUP)
+        allowed = server_options.host_overrides_allowed()
+        for connection in self:
+            connection.can_edit_hosts = editable
+            connection.host_overrides_allowed = allowed
+
     @api.constrains('paylocity_company_code')
     def _check_paylocity_company_code(self):
         for connection in self:
@@ -108,18 +122,16 @@ class PaylocityConnection(models.Model):
 
     @api.constrains('weblink_base_url', 'weblink_token_url', 'nextgen_base_url', 'nextgen_token_url')
     def _check_host_urls(self):
+        # Module data (the demo's sandbox connection) loads on any server: the client still refuses to send
+        # credentials to its hosts where overrides are not allowed.
+        allowed = server_options.host_overrides_allowed() or bool(self.env.context.get('install_mode'))
         for connection in self.sudo():
             for field_name in HOST_FIELDS.values():
                 url = connection[field_name]
-                if not url:
-                    continue
-                parts = urlsplit(url)
-                local = parts.hostname in LOCAL_HOSTS
-                if parts.scheme not in ('https', 'http') or not parts.hostname \
-                        or (parts.scheme == 'http' and not local):
-                    raise ValidationError(self.env._(
-                        "%(field)s must be an https:// URL (plain http only for a sandbox on this machine).",
-                        field=self._fields[field_name].string))
+                problem = url and url_problem(url, allowed)
+                if problem:
+                    raise ValidationError(self.env._("%(field)s %(problem)s.",
+                                                     field=self._fields[field_name].string, problem=problem))
 
     # === CRUD === #
     @api.model_create_multi
@@ -127,6 +139,8 @@ class PaylocityConnection(models.Model):
         for vals in vals_list:
             if vals.get('paylocity_company_code'):
                 vals['paylocity_company_code'] = vals['paylocity_company_code'].strip()
+            if any(vals.get(name) for name in HOST_FIELDS.values()):
+                self._check_host_rights()
         connections = super().create(vals_list)
         connections._init_webhook_credentials()
         return connections
@@ -134,12 +148,60 @@ class PaylocityConnection(models.Model):
     def write(self, vals):
         if vals.get('paylocity_company_code'):
             vals['paylocity_company_code'] = vals['paylocity_company_code'].strip()
+        moved = self._moved_pairs(vals)
+        if moved:
+            self._check_host_rights()
+            old_token_urls = {connection: connection._token_urls() for connection in moved}
+            self._forget_moved_pairs(moved)   # before the write: a secret typed in the same write is kept
         result = super().write(vals)
+        for connection, families in moved.items():
+            new_token_urls = connection._token_urls()
+            connection._clear_token_cache({urls[family] for urls in (old_token_urls[connection], new_token_urls)
+                                           for family in families})
         if TOKEN_SCOPE_FIELDS.intersection(vals):
             self._clear_token_cache()   # tokens of the old hosts or client ids are of no further use
         if PAYROLL_BUILD_FIELDS.intersection(vals):
             self.env['paylocity.pay.run']._requeue_held(self)
         return result
+
+    # === HOSTS === #
+    def _check_host_rights(self):
+        if not (self.env.su or self.env.user.has_group(SYSTEM_GROUP)):
+            raise AccessError(self.env._(
+                "Only administrators of this Odoo server (Settings) can set or change the Paylocity hosts of a "
+                "connection: a host receives the client ID and secret. Leave the hosts empty to use Paylocity's."))
+
+    def _moved_pairs(self, vals):
+        """``{connection: {family, ...}}``: the pairs whose host ``vals`` changes on each connection."""
+        names = [name for name in HOST_FIELDS.values() if name in vals]
+        if not names:
+            return {}
+        moved = {}
+        for connection in self.sudo():
+            families = {HOST_FAMILIES[name] for name in names if (connection[name] or False) != (vals[name] or False)}
+            if families:
+                moved[connection.with_env(self.env)] = families
+        return moved
+
+    def _forget_moved_pairs(self, moved):
+        """A pair's secret was given for its host: a new host gets it only when an administrator types it again."""
+        for connection, families in moved.items():
+            stored = connection.sudo()
+            forgotten = [family for family in sorted(families) if stored._has_secret(family)]
+            if not forgotten:
+                continue
+            values = {}
+            for family in forgotten:
+                values.update(stored._secret_clearing_values(family))
+            stored.write(values)
+            connection.message_post(body=self.env._(
+                "The %(api)s host changed: the client secret was removed; enter it again for the new host.",
+                api=' and '.join(FAMILY_LABELS[family] for family in forgotten)))
+
+    def _token_urls(self):
+        self.ensure_one()
+        hosts = self._get_hosts()
+        return {WEBLINK: hosts.weblink_token, NEXTGEN: hosts.nextgen_token}
 
     # === CLIENT === #
     def _get_hosts(self):
@@ -164,6 +226,7 @@ class PaylocityConnection(models.Model):
             public_key=stored.public_key or None,
             encrypt_writes=stored.encrypt_writes,
             token_store=DbTokenStore(self.env.registry, self.id),
+            allow_host_overrides=server_options.host_overrides_allowed(),
             **options,
         )
 

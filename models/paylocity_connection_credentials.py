@@ -135,6 +135,15 @@ class PaylocityConnection(models.Model):
                            '%s_secret_expiry' % family: expiry or False})
         self._set_secret(family, client_secret)
 
+    def _has_secret(self, family):
+        self.ensure_one()
+        return bool(self.sudo()[SECRET_FIELDS[family]])
+
+    @staticmethod
+    def _secret_clearing_values(family):
+        """Values that remove the secret of ``family`` and its expiry date (the client ID stays)."""
+        return {SECRET_FIELDS[family]: False, '%s_secret_expiry' % family: False}
+
     def _has_credentials(self, family):
         """Whether the pair of ``family`` is configured (without decrypting the secret)."""
         self.ensure_one()
@@ -158,10 +167,18 @@ class PaylocityConnection(models.Model):
         connections._clear_token_cache()
         return count
 
-    def _clear_token_cache(self):
-        if self.ids:
-            self.env.flush_all()
+    def _clear_token_cache(self, token_urls=None):
+        """Drop the cached tokens of these connections: all of them, or those issued by one of ``token_urls``
+        (a token's key starts with the URL that issued it: ``paylocity.auth.token_key``)."""
+        if not self.ids:
+            return
+        self.env.flush_all()
+        if token_urls is None:
             self.env.cr.execute('DELETE FROM paylocity_token WHERE connection_id IN %s', (tuple(self.ids),))
+            return
+        for url in token_urls:
+            self.env.cr.execute('DELETE FROM paylocity_token WHERE connection_id IN %s AND left(key, %s) = %s',
+                                (tuple(self.ids), len(url) + 1, url + '|'))
 
     def action_clear_weblink_credentials(self):
         return self._clear_credentials(WEBLINK)

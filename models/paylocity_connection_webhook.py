@@ -7,9 +7,10 @@ import secrets
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from . import encryption
+from . import encryption, server_options
 from ..const import ADMIN_GROUP, SYSTEM_GROUP
 from ..paylocity import errors
+from ..paylocity.hosts import webhook_base_problem
 from ..paylocity.webhooks import (
     DEFAULT_SENDER_CIDRS, check_webhook_authorization, hash_webhook_password, ip_allowed, parse_cidrs,
 )
@@ -30,6 +31,8 @@ class PaylocityConnection(models.Model):
         help="Random part of the webhook URL that identifies this connection.")
     webhook_url = fields.Char('Webhook URL', groups=ADMIN_GROUP, compute='_compute_webhook_url',
                               help="Paste this URL into Paylocity's webhook set-up.")
+    webhook_url_warning = fields.Char('Webhook URL problem', groups=ADMIN_GROUP, compute='_compute_webhook_url',
+                                      help="Why no webhook URL is offered.")
     webhook_username = fields.Char(
         'Webhook user name', groups=ADMIN_GROUP, copy=False, readonly=True, tracking=True,
         help="Basic-auth user name Paylocity sends with each webhook.")
@@ -67,10 +70,17 @@ class PaylocityConnection(models.Model):
     # === COMPUTES AND CONSTRAINTS === #
     @api.depends('webhook_token')
     def _compute_webhook_url(self):
+        # Deliveries carry the webhook password and personal data: no URL is offered that is not https (unless
+        # the server's configuration allows overrides: the demo and the tests on http://127.0.0.1).
         base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '').rstrip('/')
+        problem = webhook_base_problem(base_url, server_options.host_overrides_allowed())
+        warning = problem and self.env._(
+            "No webhook URL: this server's address (web.base.url: %(base)s) %(problem)s. Serve Odoo over https "
+            "and set web.base.url to that address.", base=base_url or '-', problem=problem)
         for connection in self:
             token = connection.sudo().webhook_token
-            connection.webhook_url = token and '%s/paylocity/webhook/%s' % (base_url, token)
+            connection.webhook_url = token and not problem and '%s/paylocity/webhook/%s' % (base_url, token)
+            connection.webhook_url_warning = warning or False
 
     @api.depends('webhook_password_hash')
     def _compute_webhook_password_set(self):

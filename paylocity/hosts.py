@@ -108,3 +108,21 @@ def check_url(url, allow_overrides=False, what="The URL"):
     problem = url_problem(url, allow_overrides)
     if problem:
         raise ConfigurationError("%s %s." % (what, problem))
+
+
+def webhook_base_problem(base_url, allow_overrides=False):
+    """Why Paylocity must not be given a webhook URL under ``base_url`` (Odoo's ``web.base.url``), or None.
+
+    Webhooks carry the Basic-auth password and personal data: Paylocity is only ever given an https URL. Plain
+    http only where the server's operator allows overrides (tests and the demo on 127.0.0.1).
+    """
+    try:
+        parts = urlsplit(base_url or "")
+        parts.port  # noqa: B018 - raises on a malformed port
+    except (TypeError, ValueError):
+        return "is not a valid URL"
+    if not parts.hostname or parts.scheme not in ("https", "http"):
+        return "is not an http(s) URL"
+    if parts.scheme == "https" or allow_overrides:
+        return None
+    return "is not https: Paylocity must only be given an https webhook URL"

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from . import test_connection_check
 from . import test_connection_model
+from . import test_connection_hosts
 from . import test_event_processing
 from . import test_neutralize
 from . import test_secrets

@@ -24,6 +24,11 @@ class TestConnectionCheck(PaylocityCase):
         action = connection.action_test_connection()
         return action['params'], connection.sudo()
 
+    def enter_secrets_again(self):
+        creds = self.sandbox.credentials('C1001')
+        self.connection._set_secret('weblink', creds.weblink_client_secret)
+        self.connection._set_secret('nextgen', creds.nextgen_client_secret)
+
     def messages_of(self, connection):
         return connection.message_ids.mapped('body')
 
@@ -83,6 +88,7 @@ class TestConnectionCheck(PaylocityCase):
         other_hosts = sandbox_hosts(other.base_url)
         self.connection.write({'weblink_token_url': other_hosts.weblink_token,
                                'nextgen_token_url': other_hosts.nextgen_token})
+        self.enter_secrets_again()   # a new host of a pair drops that pair's secret
         params, connection = self.run_check()
         self.assertEqual(connection.last_test_state, 'failed')
         self.assertIn('WebLink: Wrong environment', connection.last_test_message)
@@ -105,6 +111,7 @@ class TestConnectionCheck(PaylocityCase):
             'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
             'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
         })
+        self.enter_secrets_again()
         params, connection = self.run_check()
         self.assertEqual(connection.last_test_state, 'failed')
         self.assertIn('WebLink: Host unreachable', connection.last_test_message)

@@ -160,5 +160,9 @@ class TestDemoData(TransactionCase):
             hosts = sandbox_hosts(sandbox.base_url)
             demo.write({'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
                         'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token})
+            # a new host drops its pair's secret: the seed's secrets are typed again for the sandbox's port
+            creds = sandbox.credentials('C1001')
+            demo._set_secret('weblink', creds.weblink_client_secret)
+            demo._set_secret('nextgen', creds.nextgen_client_secret)
             demo.action_test_connection()
         self.assertEqual(demo.last_test_state, 'ok', demo.last_test_message)

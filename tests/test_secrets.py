@@ -87,8 +87,9 @@ class TestSecretsAtRest(PaylocityCase):
         self.assertEqual(self.cached_token_count(), 2)
         self.connection.with_user(self.admin_user).write({'name': 'renamed'})
         self.assertEqual(self.cached_token_count(), 2, "an unrelated change keeps them")
-        self.connection.with_user(self.admin_user).write({'nextgen_token_url': 'http://127.0.0.1:1/token'})
+        self.connection.with_user(self.admin_user).write({'environment': 'production'})
         self.assertEqual(self.cached_token_count(), 0)
+        # (a new host drops only its own pair's tokens: test_connection_hosts)
 
     def cached_token_count(self):
         self.env.cr.execute('SELECT count(*) FROM paylocity_token WHERE connection_id = %s', (self.connection.id,))

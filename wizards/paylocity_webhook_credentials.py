@@ -15,6 +15,7 @@ class PaylocityWebhookCredentials(models.TransientModel):
 
     connection_id = fields.Many2one('paylocity.connection', required=True, ondelete='cascade', readonly=True)
     webhook_url = fields.Char(related='connection_id.webhook_url')
+    webhook_url_warning = fields.Char(related='connection_id.webhook_url_warning')
     username = fields.Char(related='connection_id.webhook_username')
     password_encrypted = fields.Text(required=True)  # Fernet token; useless without the key
     password = fields.Char(compute='_compute_password')

@@ -6,7 +6,8 @@ import pytest
 
 from paylocity.auth import WEBLINK, MemoryTokenStore, token_key
 from paylocity.errors import ConfigurationError
-from paylocity.hosts import ENVIRONMENTS, check_url, is_paylocity_url, sandbox_hosts, url_problem
+from paylocity.hosts import (ENVIRONMENTS, check_url, is_paylocity_url, sandbox_hosts, url_problem,
+                             webhook_base_problem)
 from paylocity.tests.conftest import NEXTGEN_TOKEN_PATH, WEBLINK_TOKEN_PATH, weblink_credentials
 
 PAYLOCITY_URLS = [
@@ -99,3 +100,21 @@ def test_the_provider_checks_its_own_token_url(srv, make_client):
     with pytest.raises(ConfigurationError, match="WebLink token URL"):
         provider.token()
     assert not srv.calls
+
+
+# --- the webhook URL Paylocity is given ---
+
+@pytest.mark.parametrize("base", ["https://erp.example.com", "https://erp.example.com:8443/odoo"])
+def test_an_https_base_gives_a_webhook_url(base):
+    assert webhook_base_problem(base) is None
+
+
+@pytest.mark.parametrize("base", ["http://erp.example.com", "http://127.0.0.1:8069"])
+def test_a_plain_http_base_gives_none_unless_overrides_are_allowed(base):
+    assert "not https" in webhook_base_problem(base)
+    assert webhook_base_problem(base, allow_overrides=True) is None
+
+
+@pytest.mark.parametrize("base", ["", None, "erp.example.com", "ftp://erp.example.com", "https://h:99999"])
+def test_a_missing_or_malformed_base_gives_none(base):
+    assert webhook_base_problem(base, allow_overrides=True)

@@ -59,6 +59,10 @@ http_port = $ODOO_HTTP_PORT
 gevent_port = $(free_port)
 list_db = False
 max_cron_threads = 0
+
+# Every connection here points at the local sandbox (README: Configuration).
+[paylocity_connector]
+allow_host_overrides = True
 EOF
 }
 
