@@ -2,10 +2,10 @@
 """A connection's hosts receive its client secrets: only system administrators change them, only Paylocity's own
 hosts are accepted unless the server's configuration allows others, a new host of a pair drops that pair's secret
 and tokens, and the client refuses to send credentials elsewhere whatever the row says. A capture server on
-127.0.0.1 (started here, recording every request) stands for an attacker's host."""
+127.0.0.1 (started here, recording the raw bytes of every request) stands for an attacker's host."""
 import base64
+import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
 from urllib.parse import unquote_plus
 
@@ -21,44 +21,56 @@ OVERRIDES_OFF = patch.object(server_options, 'host_overrides_allowed', return_va
 
 
 class CaptureServer:
-    """An HTTP server on 127.0.0.1 that answers 200 to everything and keeps every request it saw."""
+    """A TCP server on 127.0.0.1 that keeps the raw bytes of every request it is sent and answers each with a
+    token, as a host an attacker controls would."""
+
+    ANSWER = (b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 48'
+              b'\r\n\r\n{"access_token": "captured", "expires_in": 3600}')
 
     def __init__(self):
         self.requests = []
-        capture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _record(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length) if length else b''
-                capture.requests.append((self.command, self.path, str(self.headers), body.decode('latin-1')))
-                payload = b'{"access_token": "captured", "expires_in": 3600}'
-                self.send_response(200)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PATCH = _record
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.listener = socket.create_server(('127.0.0.1', 0))
+        self.url = 'http://127.0.0.1:%d' % self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
+    def _serve(self):
+        while True:
+            try:
+                conn, _address = self.listener.accept()
+            except OSError:
+                return   # closed by stop()
+            with conn:
+                conn.settimeout(5)
+                data = b''
+                try:
+                    while b'\r\n\r\n' not in data or len(data) < self._expected_length(data):
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    conn.sendall(self.ANSWER)
+                except OSError:
+                    pass
+                self.requests.append(data.decode('latin-1'))
+
+    @staticmethod
+    def _expected_length(data):
+        head, _sep, _body = data.partition(b'\r\n\r\n')
+        for line in head.split(b'\r\n'):
+            if line.lower().startswith(b'content-length:'):
+                return len(head) + 4 + int(line.split(b':')[1])
+        return len(head) + 4
+
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.listener.close()
 
     def saw_any(self, secrets):
         """Whether any recorded request carried one of ``secrets`` (plain, form-encoded or in Basic auth)."""
         seen = []
-        for _method, _path, headers, body in self.requests:
-            seen += [headers, body, unquote_plus(body)]
-            for line in headers.splitlines():
+        for raw in self.requests:
+            seen += [raw, unquote_plus(raw)]
+            for line in raw.splitlines():
                 if line.lower().startswith('authorization: basic '):
                     seen.append(unquote_plus(base64.b64decode(line.split()[-1]).decode('utf-8', 'replace')))
         return any(secret in text for secret in secrets for text in seen)
@@ -174,6 +186,11 @@ class TestConnectionHosts(PaylocityCase):
         connection = self.connection.with_user(self.system_user)
         connection.write({'weblink_token_url': other.weblink_token, 'weblink_client_secret': 'typed-for-the-new-host'})
         self.assertEqual(connection.sudo()._get_secret('weblink'), 'typed-for-the-new-host')
+        # What the server's operator allowed and a system administrator typed for that host is sent there: the
+        # capture server does see what reaches it (so its silence in the other tests means something).
+        self.connection.with_user(self.admin_user).action_test_connection()
+        self.assertTrue(self.capture.saw_any(['typed-for-the-new-host']))
+        self.assertFalse(self.capture.saw_any(self.secrets))
 
     def cached_token_urls(self):
         """Which of the sandbox's pairs have a cached token (a key starts with the token URL that issued it)."""
