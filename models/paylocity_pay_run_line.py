@@ -72,10 +72,11 @@ class PaylocityPayRunStatement(models.Model):
     voucher_number = fields.Integer(readonly=True)
     begin_date = fields.Date('Period start', readonly=True)
     end_date = fields.Date('Period end', readonly=True)
-    gross_pay = fields.Monetary(readonly=True)
-    net_pay = fields.Monetary(readonly=True)
-    net_check = fields.Monetary(readonly=True)
-    direct_deposit_amount = fields.Monetary(readonly=True)
+    # Exact, as Paylocity sent them (see ``paylocity.pay.run.line.amount``).
+    gross_pay = fields.Float(readonly=True, min_display_digits=2)
+    net_pay = fields.Float(readonly=True, min_display_digits=2)
+    net_check = fields.Float(readonly=True, min_display_digits=2)
+    direct_deposit_amount = fields.Float(readonly=True, min_display_digits=2)
 
 
 class PaylocityPayRunLine(models.Model):
@@ -122,6 +123,7 @@ class PaylocityPayRunUnmapped(models.Model):
     det = fields.Char('Code type', readonly=True, help=DET_HELP)
     code = fields.Char(readonly=True)
     cost_center = fields.Char(readonly=True, help="Set when the code is mapped for other cost centers only.")
-    amount = fields.Monetary(readonly=True)
+    # The exact sum of the code's lines (see ``paylocity.pay.run.line.amount``).
+    amount = fields.Float(readonly=True, min_display_digits=2)
     employee_count = fields.Integer('Employees', readonly=True)
     reason = fields.Char(readonly=True, help="Why the mapping is missing or cannot be used.")

@@ -116,6 +116,29 @@ class TestPayrollHolds(PayrollCase):
         self.assertEqual(run.state, 'posted')
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
 
+    def test_statement_and_unmapped_amounts_are_stored_exactly(self):
+        """Statement amounts and an unmapped code's total keep Paylocity's fractions of a cent: what is summed is
+        what Paylocity sent, and only the entry's own lines are rounded."""
+        _regular, run = self.fetched_ready_run()
+        statement = run.statement_ids[:1]
+        fields_ = ('gross_pay', 'net_pay', 'net_check', 'direct_deposit_amount')
+        exact = {name: Decimal(str(statement[name])) + Decimal('0.004') for name in fields_}
+        statement.sudo().write(exact)
+        (summary,) = [s for pay in run._employee_pays() for s in pay.summaries
+                      if s.transaction_number == statement.transaction_number
+                      and pay.employee_id == statement.paylocity_employee_code]
+        self.assertEqual({name: getattr(summary, name) for name in fields_}, exact)
+        self.assertEqual(Decimal(str(statement.gross_pay)), exact['gross_pay'])
+
+        # An unmapped code's total is the exact sum of its lines, not rounded to the cent.
+        bonus = run.line_ids.filtered(lambda l: l.det_code == 'REG')[:1]
+        self.env['paylocity.pay.run.line'].sudo().create([dict(bonus.copy_data()[0], det_code='TIPS',
+                                                               amount=Decimal('0.005'))] * 3)
+        run._build()
+        self.assertEqual(run.state, 'needs_mapping')
+        (unmapped,) = run.unmapped_ids
+        self.assertEqual((unmapped.code, Decimal(str(unmapped.amount))), ('TIPS', Decimal('0.015')))
+
     def test_missing_net_pay_account_holds_until_set(self):
         net = self.connection.payroll_net_pay_account_id
         self.connection.payroll_net_pay_account_id = False
