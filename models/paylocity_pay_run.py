@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 from ..paylocity import payroll
 from ..paylocity.models import parse_date
@@ -175,40 +176,58 @@ class PaylocityPayRun(models.Model):
             else:
                 run.process_code = run.name = False
 
-    @api.depends('post_count', 'move_id.state', 'move_id.reversal_move_ids.state')
+    @api.depends('post_count', 'move_id.state', 'move_ids.state', 'move_ids.reversal_move_ids.state')
     def _compute_entry_status(self):
         for run in self:
             run.entry_status = run._entry_status()
 
+    def _live_moves(self):
+        """Every entry this run made (original, re-posts, corrections) that books something or may still: in draft,
+        or posted without a posted reversal."""
+        run = self.sudo()
+        return (run.move_ids | run.move_id).filtered(lambda m: m.state == 'draft' or (
+            m.state == 'posted' and not m.reversal_move_ids.filtered(lambda r: r.state == 'posted')))
+
+    def _live_corrections(self):
+        return self._live_moves().filtered('paylocity_fingerprint')
+
     def _entry_status(self):
-        move = self.move_id
+        """The status of the run's entry, over every entry it ever made: posted (or draft) while any original or
+        re-post still books, so an earlier entry put back (its reversal reset or deleted) counts as much as the
+        latest; once none does, what became of the latest (``move_id``)."""
         if not self.post_count:
             return 'none'
+        live = self._live_moves().filtered(lambda m: not m.paylocity_fingerprint)
+        if live.filtered(lambda m: m.state == 'posted'):
+            return 'posted'
+        if live:
+            return 'draft'
+        move = self.move_id
         if not move:
             return 'deleted'
-        if move.state == 'cancel':
-            return 'cancelled'
-        if move.reversal_move_ids.filtered(lambda m: m.state == 'posted'):
-            return 'reversed'
-        return move.state
+        return 'cancelled' if move.state == 'cancel' else 'reversed'
 
     def _search_entry_status(self, operator, value):
         if operator not in ('=', 'in'):
             raise UserError(self.env._("Unsupported search on the entry status."))
         values = [value] if operator == '=' else list(value)
-        reversed_domain = [('move_id.reversal_move_ids.state', '=', 'posted')]
+        # The same partition as _entry_status, over the run's originals and re-posts.
+        posted = [('state', '=', 'posted'), ('reversal_move_ids', 'not any', [('state', '=', 'posted')])]
+        entry = [('paylocity_fingerprint', '=', False)]
+        live_posted = Domain('move_ids', 'any', entry + posted) | Domain('move_id', 'any', posted)
+        live_draft = (Domain('move_ids', 'any', entry + [('state', '=', 'draft')])
+                      | Domain('move_id.state', '=', 'draft'))
+        made = Domain('post_count', '>', 0)
+        gone = made & ~live_posted & ~live_draft
         parts = {
-            'none': [('post_count', '=', 0)],
-            'deleted': [('post_count', '>', 0), ('move_id', '=', False)],
-            'cancelled': [('move_id.state', '=', 'cancel')],
-            'reversed': reversed_domain,
-            'draft': [('move_id.state', '=', 'draft')],
-            'posted': ['&', ('move_id.state', '=', 'posted'), '!', *reversed_domain],
+            'none': Domain('post_count', '=', 0),
+            'posted': made & live_posted,
+            'draft': made & ~live_posted & live_draft,
+            'deleted': gone & Domain('move_id', '=', False),
+            'cancelled': gone & Domain('move_id.state', '=', 'cancel'),
+            'reversed': gone & Domain('move_id', '!=', False) & Domain('move_id.state', '!=', 'cancel'),
         }
-        domains = [parts[v] for v in values if v in parts]
-        if not domains:
-            return [('id', '=', 0)]
-        domain = ['|'] * (len(domains) - 1) + [term for domain in domains for term in domain]
+        domain = Domain.OR(parts[v] for v in values if v in parts)
         # Through the entries as superuser (the record rules on pay runs still apply to the result).
         return [('id', 'in', self.sudo().with_context(active_test=False)._search(domain))]
 

@@ -82,7 +82,7 @@ class PaylocityPayRun(models.Model):
         self._check_accountant()
         for run in self.sudo():
             run._lock_or_raise()
-            if run.post_count and run._entry_status() not in GONE_STATUSES:
+            if run._live_moves():   # its entry, an earlier one or a correction still books
                 raise UserError(self.env._("Pay run %(run)s has an entry: delete or reverse it in Accounting first.",
                                            run=run.name))
             run._set_state('cancelled', {'next_try_at': False})
@@ -122,6 +122,9 @@ class PaylocityPayRun(models.Model):
         if status not in GONE_STATUSES:
             raise UserError(self.env._("Pay run %(run)s still has its entry (%(status)s): nothing to re-post.",
                                        run=run.name, status=dict(ENTRY_STATUSES)[status]))
+        blocker = run._repost_blocker()
+        if blocker:
+            raise UserError(blocker)
         run._set_state('fetched', {'repost_confirmed': True})
         run._note(Markup('<p>%s</p><p>%s</p>') % (
             self.env._("Re-post confirmed by %(user)s (previous entry %(status)s).", user=self.env.user.name,

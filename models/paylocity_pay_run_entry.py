@@ -174,6 +174,11 @@ class PaylocityPayRun(models.Model):
             # Never a second entry without an accountant's confirmation (and never beside a live one).
             self._set_state('posted', {'repost_confirmed': False})
             return self.move_id
+        blocker = self.post_count and self._repost_blocker()
+        if blocker:   # confirmed while no correction was live, but one is now: the re-post waits, saying why
+            self._set_state('needs_review', {'hold_reason': blocker})
+            self._alert_held('needs_review')
+            return self.env['account.move']
         generation = self.post_count + 1
         move_vals = self._move_vals(result, generation)
         post = self.connection_id.payroll_posting != 'draft'
@@ -200,6 +205,24 @@ class PaylocityPayRun(models.Model):
         self._note(Markup("%s %s") % (
             self.env._("Entry posted:") if post else self.env._("Entry created in draft:"), move._get_html_link()))
         return move
+
+    def _repost_blocker(self):
+        """Why no re-post may be made now, or ''. A re-post is built from the statements as corrected: beside a
+        live correction it would book that change twice. Refused, naming what to undo, rather than netted into
+        the re-post: the re-post then matches Paylocity's statements, and every amount stays traceable."""
+        corrections = self._live_corrections()
+        if not corrections:
+            return ''
+        posted = corrections.filtered(lambda m: m.state == 'posted')
+        todo = []
+        if posted:
+            todo.append(self.env._("reverse %(moves)s", moves=', '.join(posted.mapped('display_name'))))
+        if corrections - posted:
+            todo.append(self.env._("delete or cancel the draft %(moves)s",
+                                   moves=', '.join((corrections - posted).mapped('display_name'))))
+        return self.env._(
+            "Pay run %(run)s has corrections that still book Paylocity's later changes; a re-post includes those "
+            "changes, so it would count them twice. First %(todo)s.", run=self.name, todo='; '.join(todo))
 
     def _entry_date(self):
         source = self.connection_id.payroll_date_source

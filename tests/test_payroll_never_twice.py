@@ -104,6 +104,51 @@ class TestPayrollNeverTwice(PayrollCase):
         self.process_runs()
         self.assertEqual(len(self.moves_of(run)), 2)
 
+    def test_an_earlier_entry_booking_again_blocks_a_repost(self):
+        """The status and the re-post guard look at every entry the run made, not only the latest: an original
+        whose reversal is taken back books again, so the run is posted and no third entry is made beside it."""
+        regular, _off = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        original = run.move_id
+        original._reverse_moves([{'date': regular.check_date, 'ref': 'Reversal'}], cancel=True)
+        run.with_user(self.admin_user)._repost('Reversed by mistake')
+        repost = run.move_id
+        repost._reverse_moves([{'date': regular.check_date, 'ref': 'Reversal'}], cancel=True)
+        Run = self.env['paylocity.pay.run']
+        self.assertEqual(run.entry_status, 'reversed')
+        self.assertIn(run, Run.search([('entry_status', '=', 'reversed')]))
+
+        original.reversal_move_ids.button_draft()   # the first reversal is taken back: the original books again
+        self.env.invalidate_all()
+        self.assertEqual(run.entry_status, 'posted')
+        self.assertIn(run, Run.search([('entry_status', '=', 'posted')]))
+        self.assertNotIn(run, Run.search([('entry_status', 'in', ('reversed', 'cancelled', 'deleted'))]))
+        with self.assertRaises(UserError):
+            run.with_user(self.admin_user)._repost('Again')
+        run.sudo().write({'repost_confirmed': True, 'state': 'fetched'})   # even a confirmation on record
+        run.with_user(self.admin_user).action_post()
+        self.assertEqual(self.moves_of(run), original | repost)
+        with self.assertRaises(UserError):
+            run.with_user(self.admin_user).action_cancel()
+
+        # Its reversal deleted (only a draft can be): the original books, the status stays posted.
+        original.reversal_move_ids.unlink()
+        self.assertEqual(run.entry_status, 'posted')
+        # Both entries gone again: the latest says what happened to them.
+        original._reverse_moves([{'date': regular.check_date, 'ref': 'Reversal'}], cancel=True)
+        self.assertEqual(run.entry_status, 'reversed')
+        repost.reversal_move_ids.button_draft()
+        repost.reversal_move_ids.unlink()
+        repost.button_draft()
+        self.env.invalidate_all()
+        self.assertEqual(run.entry_status, 'draft')
+        self.assertIn(run, Run.search([('entry_status', '=', 'draft')]))
+        repost.unlink()
+        self.assertEqual((run.move_id.id, run.entry_status), (False, 'deleted'))
+        self.assertIn(run, Run.search([('entry_status', '=', 'deleted')]))
+
     def test_a_deleted_draft_entry_is_not_recreated_on_its_own(self):
         self.connection.payroll_posting = 'draft'
         _regular, run = self.run_latest()

@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import release_test_lock
 
@@ -330,3 +330,47 @@ class TestPayrollVerification(PayrollCase):
             self.env['paylocity.reconciliation'].with_user(self.pl_user).search([])
         with self.assertRaises(AccessError):
             self.env['paylocity.reconciliation.account'].with_user(self.admin_user).search([])
+
+    def test_a_repost_beside_live_corrections_is_refused_until_they_are_reversed(self):
+        """A re-post is built from the statements as corrected: beside a live correction it would book that change
+        twice. It is refused (naming the corrections), and a confirmed re-post that meets one later waits."""
+        sandbox_run, run = self.new_posted_run(payroll_correction_posting='post')
+        original = run.move_id
+        self.sandbox.void_check('C1001', sandbox_run.process_id, sandbox_run.statements[2].employee_id)
+        self.verify(sandbox_run)
+        correction = self.corrections(run)
+        self.assertEqual(correction.state, 'posted')
+        original._reverse_moves([{'date': original.date, 'ref': 'Reversal'}], cancel=True)
+        self.assertEqual(run.entry_status, 'reversed')
+        with self.assertRaises(UserError) as refused:
+            run.with_user(self.admin_user)._repost('Mapping fixed')
+        self.assertIn('reverse %s' % correction.display_name, str(refused.exception))
+        self.assertIn('count them twice', str(refused.exception))
+        self.assertEqual(self.moves_of(run), original | correction)
+        self.assertFalse(run.repost_confirmed)
+
+        # Reversed, the correction no longer books: the re-post is confirmed, but the build waits for a mapping.
+        correction._reverse_moves([{'date': correction.date, 'ref': 'Reversal'}], cancel=True)
+        self.rule_of('FITW').unlink()
+        run.with_user(self.admin_user)._repost('Mapping fixed')
+        self.assertEqual((run.state, run.repost_confirmed), ('needs_mapping', True))
+        # Meanwhile the correction's reversal is taken back: the correction books again, so the re-post waits.
+        correction.reversal_move_ids.button_draft()
+        self.assertEqual(run._live_corrections(), correction)
+        self._make_rule(self.setup['C1001'], 'FITW')
+        run.sudo().next_try_at = self.now()
+        self.process_runs()
+        self.assertEqual(run.state, 'needs_review')
+        self.assertIn(correction.display_name, run.hold_reason)
+        self.assertEqual(self.moves_of(run), original | correction)
+
+        # Reversed for good: the waiting re-post is made, and the books hold Paylocity's run once.
+        correction.reversal_move_ids.action_post()
+        run.sudo().next_try_at = self.now()
+        self.process_runs()
+        self.assertEqual((run.state, run.move_id.paylocity_generation, run.entry_status), ('posted', 2, 'posted'))
+        books = self.moves_of(run) | original.reversal_move_ids | correction.reversal_move_ids
+        self.assertEqual(self.balances_of(books.filtered(lambda m: m.state == 'posted')), self.expected(sandbox_run))
+
+    def rule_of(self, code):
+        return self.setup['C1001']['rules'].filtered(lambda r: r.code == code)
