@@ -255,17 +255,22 @@ class EmployeeSync:
         return self.update(entry, binding, digest, bound=True)
 
     def _match_existing(self, entry):
-        """An Odoo employee of the company, not bound yet, with the entry's work email or identifier (an archived
-        one too: a former employee who comes back is restored, not duplicated)."""
+        """An Odoo employee of the company, not bound yet, with the entry's identifier or work email (an archived
+        one too: a former employee who comes back is restored, not duplicated).
+
+        A field an employee can edit about themself (work email, badge) never binds an employee who has a login:
+        anyone could give themself a new hire's address and receive that person's record. Such a match is left to a
+        person (bind by hand); employees without a login cannot edit anything, so they still bind by it.
+        """
         connection = self.connection
-        domains = []
+        keys = []
         if connection.match_by_work_email and entry.work_email:
-            domains.append([('work_email', '=ilike', directory.like_literal(entry.work_email))])
+            keys.append(('work_email', [('work_email', '=ilike', directory.like_literal(entry.work_email))]))
         if connection.match_identifier and connection.match_identifier != 'none':
-            domains.append([(connection.match_identifier, '=', entry.employee_id)])
-        if not domains:
-            return self.Employee
-        for domain in domains:
+            keys.append((connection.match_identifier, [(connection.match_identifier, '=', entry.employee_id)]))
+        self_editable = self.Employee._paylocity_self_editable_fields()
+        keys.sort(key=lambda key: key[0] in self_editable)   # what only HR can edit decides first
+        for field_name, domain in keys:
             found = self.Employee.search(domain + [('company_id', '=', self.company.id)])
             if found:
                 found -= self.Binding.search([('connection_id', '=', connection.id),
@@ -275,6 +280,11 @@ class EmployeeSync:
             if len(found) > 1:
                 raise MatchError("%d Odoo employees of %s match Paylocity employee %s; bind the right one by hand "
                                  "(Paylocity > Employees)." % (len(found), self.company.name, entry.employee_id))
+            if found and field_name in self_editable and found.user_id:
+                raise MatchError("Paylocity employee %s has the %s of an Odoo employee of %s with a login, who can "
+                                 "edit it themself: if it is the same person, bind them by hand (Paylocity > "
+                                 "Employees)." % (entry.employee_id, self.Employee._fields[field_name].string,
+                                                  self.company.name))
             if found:
                 return found
         return self.Employee

@@ -2,10 +2,12 @@
 from odoo import api, fields, models
 
 from ..const import STATUS_TYPES
+from ..paylocity.directory import OWNABLE_FIELDS
 
 # Like every field only on hr.employee (not on its public profile), these are for HR officers; the bindings are
 # read as superuser, so an HR officer sees the Paylocity id and status without rights on the binding model.
 HR_USER = 'hr.group_hr_user,base.group_system'
+HR_OFFICER = 'hr.group_hr_user'
 
 
 class HrEmployee(models.Model):
@@ -38,6 +40,40 @@ class HrEmployee(models.Model):
 
     def _search_paylocity_employee_code(self, operator, value):
         return [('paylocity_binding_ids.paylocity_employee_code', operator, value)]
+
+    # === WHO WROTE WHAT: self-service never reaches Paylocity === #
+    def write(self, vals):
+        result = super().write(vals)
+        written = [name for name in OWNABLE_FIELDS if name in vals]
+        if written and self._paylocity_written_by_hr():
+            self._paylocity_record_hr_values(written)
+        return result
+
+    def _paylocity_written_by_hr(self):
+        """Whether this write is HR's (an HR officer, or the server itself: crons, scripts), not self-service.
+
+        Odoo writes a user's own employee fields as superuser (``res.users`` self-service), but ``env.user`` is
+        still that employee: the user decides, never ``env.su``.
+        """
+        user = self.env.user
+        return user._is_superuser() or user.has_group(HR_OFFICER)
+
+    def _paylocity_record_hr_values(self, names):
+        """Record, on each binding, the values of ``names`` as written now: only these may be pushed to
+        Paylocity (``sync_plan.values_to_push``)."""
+        bindings = self.env['paylocity.employee'].sudo().with_context(active_test=False).search(
+            [('employee_id', 'in', self.ids)])
+        for binding in bindings:
+            employee = binding.employee_id
+            binding.write({'hr_values': dict(binding.hr_values or {}, **{name: employee[name] for name in names})})
+
+    @api.model
+    def _paylocity_self_editable_fields(self):
+        """Employee fields a user can change about themself (Odoo's self-service, through ``res.users``)."""
+        names = set(self.env['res.users'].SELF_WRITEABLE_FIELDS)
+        if 'email' in names:
+            names.add('work_email')   # hr copies a user's own e-mail into their employee's work e-mail
+        return names & set(self._fields)
 
     def action_view_paylocity_events(self):
         self.ensure_one()

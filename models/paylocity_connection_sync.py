@@ -6,7 +6,7 @@
 - Reconciliation poll: ``_poll_employees`` reads every employee (NextGen batch when that pair is configured,
   else the WebLink list + one GET each through the client's bounded fan-out), applies them in chunks through the
   same engine as the webhook handlers, commits after each chunk and keeps a cursor so a stopped run resumes.
-- Push: ``_push_owned_fields`` sends the fields Odoo owns, changed in Odoo since the last run, to Paylocity.
+- Push: ``_push_owned_fields`` sends the fields Odoo owns, changed in Odoo by HR since the last run, to Paylocity.
 """
 import logging
 from collections import Counter
@@ -17,7 +17,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import NEXTGEN, WEBLINK
-from ..paylocity import directory
+from ..paylocity import directory, sync_plan
 from ..paylocity.errors import NotFound, PaylocityError
 from ..paylocity.fanout import FATAL_ERRORS
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, dedup_key
@@ -65,11 +65,13 @@ class PaylocityConnection(models.Model):
         help="Cost-center level whose codes become analytic accounts (payroll entries use them by default).")
     match_by_work_email = fields.Boolean(
         'Bind existing employees by work email', default=True,
-        help="A Paylocity employee with the work email of an unbound Odoo employee is bound to it, not created.")
+        help="A Paylocity employee with the work email of an unbound Odoo employee is bound to it, not created. "
+             "An employee with a login can edit their own work email: such a match waits to be bound by hand.")
     match_identifier = fields.Selection(
         [('none', 'No other identifier'), ('barcode', 'Badge ID'), ('identification_id', 'Identification No')],
         string='Or by Paylocity ID in', default='none', required=True,
-        help="An Odoo employee field that holds the Paylocity employee ID, to bind employees created before.")
+        help="An Odoo employee field that holds the Paylocity employee ID, to bind employees created before. "
+             "Employees with a login can edit their own badge ID: such a match waits to be bound by hand.")
     terminated_lookback_days = fields.Integer(
         'Import leavers of the last (days)', default=365,
         help="People who left Paylocity before this many days and are not in Odoo are not created. 0: all.")
@@ -307,7 +309,8 @@ class PaylocityConnection(models.Model):
 
     def _push_owned_fields(self):
         """PATCH to Paylocity the Odoo-owned fields of employees changed since the last run whose value differs
-        from what Paylocity last gave. Returns the number of employees updated in Paylocity."""
+        from what Paylocity last gave and is the one HR wrote (``sync_plan.values_to_push``: what employees
+        change about themselves stays in Odoo). Returns the number of employees updated in Paylocity."""
         self.ensure_one()
         connection = self.sudo()
         owned = connection._owned_field_names()
@@ -322,16 +325,24 @@ class PaylocityConnection(models.Model):
             ('employee_id.work_contact_id.write_date', '>=', since),
         ])
         work = []
+        kept = 0   # employees whose own changes stay in Odoo
         for binding in bindings:
             employee = binding.employee_id
             known = binding.paylocity_values or {}
             odoo_values = {name: employee[name] for name in owned}
-            changed = directory.changed_values({name: known.get(name) for name in owned}, odoo_values)
+            changed = sync_plan.values_to_push(owned, odoo_values, known, binding.hr_values or {})
+            if set(directory.changed_values(known, odoo_values)) - set(changed):
+                kept += 1
             body = directory.patch_body(changed)
             if body:
                 work.append((binding, changed, body))
+        kept_note = self.env._(" %(kept)s employee(s) with changes not written by HR (such as their own): kept in "
+                               "Odoo, not sent.", kept=kept) if kept else ''
         if not work:
-            connection.write({'employee_push_cursor': started})
+            vals = {'employee_push_cursor': started}
+            if kept:
+                vals['employee_push_message'] = self.env._("Nothing sent to Paylocity.") + kept_note
+            connection.write(vals)
             return 0
         client = connection._get_client()
         try:
@@ -351,7 +362,7 @@ class PaylocityConnection(models.Model):
             binding.write({'paylocity_values': values})
         sent = len(work) - failures
         message = self.env._("%(sent)s employee(s) updated in Paylocity, %(failed)s failed (retried at the next "
-                             "run).", sent=sent, failed=failures)
+                             "run).", sent=sent, failed=failures) + kept_note
         vals = {'employee_push_message': message}
         if not failures:
             vals['employee_push_cursor'] = started   # a failure keeps the window open: retried next run

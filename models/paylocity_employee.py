@@ -62,6 +62,10 @@ class PaylocityEmployee(models.Model):
         readonly=True, copy=False, groups=ADMIN_GROUP,
         help="The Odoo values Paylocity gave at the last sync: tells an Odoo edit from a Paylocity change, and "
              "which Odoo-owned values still have to be sent to Paylocity.")
+    hr_values = fields.Json(
+        'Values written by HR', readonly=True, copy=False, groups=ADMIN_GROUP,
+        help="The Odoo-owned values an HR officer last wrote on the employee: only these are sent to Paylocity, "
+             "never what employees changed about themselves.")
     sync_warning = fields.Char(readonly=True, help="What the last sync could not apply (e.g. an unknown code).")
     # A transfer: the same person in another Paylocity company (another connection, another Odoo company).
     transfer_of_id = fields.Many2one(

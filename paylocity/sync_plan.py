@@ -68,6 +68,19 @@ def _describe(action, bound, changes, previous_status, status_type):
     return outcome, label
 
 
+def values_to_push(owned, current, known, approved):
+    """The Odoo-owned values to send to Paylocity: ``{field: value}``.
+
+    ``current``: the employee's values now; ``known``: what Paylocity last gave; ``approved``: the value an HR
+    officer last wrote to each field in Odoo. A value is sent only while it differs from Paylocity's and is still
+    the one an HR officer wrote: employees can edit their own work e-mail and phones (Odoo's self-service), and
+    the push uses the administrator's API pair, so what someone wrote about themself stays in Odoo.
+    """
+    candidates = {name: current.get(name) for name in owned
+                  if name in approved and normalize(current.get(name)) == normalize(approved[name])}
+    return changed_values({name: known.get(name) for name in candidates}, candidates)
+
+
 def outcome_message(label, warnings=()):
     """The one-line result of an entry: its label and what could not be applied."""
     return '%s.%s' % (label, (' Not applied: %s.' % '; '.join(warnings)) if warnings else '')

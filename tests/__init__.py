@@ -22,6 +22,7 @@ from . import test_gl_rule
 from . import test_payroll_webhook_http
 from . import test_employee_poll
 from . import test_employee_push
+from . import test_employee_self_service
 from . import test_employee_companies
 from . import test_reference_data
 from . import test_overview

@@ -99,3 +99,23 @@ def test_departure_note_and_date():
     assert sync_plan.departure_note(entry(status_type="T")) == "Paylocity: terminated (status T)."
     assert sync_plan.departure_date(e, datetime.date(2026, 3, 1)) == datetime.date(2026, 2, 1)
     assert sync_plan.departure_date(entry(status_type="T"), datetime.date(2026, 3, 1)) == datetime.date(2026, 3, 1)
+
+
+def test_only_values_an_hr_officer_wrote_are_pushed():
+    owned = ('work_email', 'work_phone', 'mobile_phone')
+    known = {'work_email': 'ann@old.example', 'work_phone': '111', 'mobile_phone': '222'}
+    current = {'work_email': 'ann@new.example', 'work_phone': '999', 'mobile_phone': '333'}
+    # work_email written by HR; work_phone by the employee themself after HR's value; mobile_phone never by HR
+    approved = {'work_email': 'ann@new.example', 'work_phone': '555'}
+    assert sync_plan.values_to_push(owned, current, known, approved) == {'work_email': 'ann@new.example'}
+    assert sync_plan.values_to_push(owned, current, known, {}) == {}
+
+
+def test_an_approved_value_already_in_paylocity_or_not_owned_is_not_pushed():
+    known = {'work_email': 'ann@example.com'}
+    current = {'work_email': ' ann@example.com ', 'job_title': 'Boss'}
+    approved = {'work_email': 'ann@example.com', 'job_title': 'Boss'}
+    assert sync_plan.values_to_push(('work_email',), current, known, approved) == {}
+    # an emptied field is "sent" as empty: patch_body leaves it out, Odoo never erases Paylocity data
+    assert sync_plan.values_to_push(('work_email',), {'work_email': False}, known,
+                                    {'work_email': False}) == {'work_email': False}
