@@ -11,6 +11,8 @@ from ..paylocity import payroll
 from ..paylocity.errors import PaylocityError
 from ..paylocity.webhooks import PAYROLL_PROCESSED, dedup_key
 
+PAYLOCITY_CURRENCY = 'USD'   # Paylocity is US payroll: every amount it reports is in US dollars
+
 _logger = logging.getLogger(__name__)
 
 
@@ -109,6 +111,21 @@ class PaylocityConnection(models.Model):
             problems.append(self.env._("Set the journal on the connection."))
         elif self.journal_id.company_id != self.company_id:
             problems.append(self.env._("The journal belongs to another company."))
+        return problems + self._payroll_currency_problems(self.journal_id)
+
+    def _payroll_currency_problems(self, journal):
+        """Paylocity's amounts are US dollars, and entries book them as they are, in the company's currency: a
+        company or a journal in another currency gets no entry (nothing is converted)."""
+        problems = []
+        currency = self.company_id.currency_id
+        if currency.name != PAYLOCITY_CURRENCY:
+            problems.append(self.env._(
+                "Paylocity pays in US dollars, but company %(company)s keeps its books in %(currency)s: no entry is "
+                "made in another currency.", company=self.company_id.name, currency=currency.name))
+        if journal.currency_id and journal.currency_id.name != PAYLOCITY_CURRENCY:
+            problems.append(self.env._(
+                "Paylocity pays in US dollars, but journal %(journal)s is in %(currency)s: choose a journal in US "
+                "dollars.", journal=journal.display_name, currency=journal.currency_id.name))
         return problems
 
     def _payroll_analytics(self):

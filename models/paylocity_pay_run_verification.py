@@ -237,11 +237,17 @@ class PaylocityPayRun(models.Model):
             'paylocity_net': float(after.totals.net - before.totals.net),
             'paylocity_employer_cost': float(after.totals.employer - before.totals.employer),
         }
+        journal = self.move_id.journal_id or connection.journal_id
+        problems = connection._payroll_currency_problems(journal)
+        if problems:
+            return self._record_difference(self.env._(
+                "Paylocity changed this run (%(what)s); no correcting entry is made: %(problems)s", what=fix.label,
+                problems=' '.join(problems)))
         ref = payroll.entry_reference(connection.paylocity_company_code, self.company_id.name, self.check_date,
                                       self.run_number)
         vals = {
             'move_type': 'entry',
-            'journal_id': (self.move_id.journal_id or connection.journal_id).id,
+            'journal_id': journal.id,
             'date': self._entry_date(),
             'ref': self.env._("Correction of %(ref)s: %(what)s", ref=ref, what=fix.label)[:1000],
             'company_id': self.company_id.id,

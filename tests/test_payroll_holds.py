@@ -139,6 +139,37 @@ class TestPayrollHolds(PayrollCase):
         (unmapped,) = run.unmapped_ids
         self.assertEqual((unmapped.code, Decimal(str(unmapped.amount))), ('TIPS', Decimal('0.015')))
 
+    def test_a_company_or_journal_not_in_us_dollars_gets_no_entry(self):
+        """Paylocity's amounts are US dollars and are booked as they are: in another currency the run is held
+        with the reason, and Post makes nothing."""
+        euro = self.env.ref('base.EUR')
+        euro.active = True
+        regular, _off = self.latest_runs()
+        self.company_a.currency_id = euro
+        self.deliver_payroll(regular.process_id)
+        self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(run.state, 'needs_mapping')
+        self.assertIn('Paylocity pays in US dollars, but company %s keeps its books in EUR' % self.company_a.name,
+                      run.hold_reason)
+        run.with_user(self.admin_user).action_post()
+        self.assertEqual(run.state, 'needs_mapping')
+        self.assertFalse(self.moves_of(run))
+
+        self.company_a.currency_id = self.env.ref('base.USD')
+        journal = self.connection.journal_id
+        journal.currency_id = euro
+        run.with_user(self.admin_user).action_post()
+        self.assertEqual(run.state, 'needs_mapping')
+        self.assertIn('journal %s is in EUR' % journal.display_name, run.hold_reason)
+        self.assertNotIn('keeps its books', run.hold_reason)
+        self.assertFalse(self.moves_of(run))
+
+        journal.currency_id = self.env.ref('base.USD')   # a journal in dollars is fine
+        run.with_user(self.admin_user).action_post()
+        self.assertEqual(run.state, 'posted')
+        self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
+
     def test_missing_net_pay_account_holds_until_set(self):
         net = self.connection.payroll_net_pay_account_id
         self.connection.payroll_net_pay_account_id = False

@@ -372,5 +372,22 @@ class TestPayrollVerification(PayrollCase):
         books = self.moves_of(run) | original.reversal_move_ids | correction.reversal_move_ids
         self.assertEqual(self.balances_of(books.filtered(lambda m: m.state == 'posted')), self.expected(sandbox_run))
 
+    def test_no_correction_is_made_in_a_journal_not_in_us_dollars(self):
+        sandbox_run, run = self.new_posted_run(payroll_correction_posting='post')
+        euro = self.env.ref('base.EUR')
+        euro.active = True
+        journal = run.move_id.journal_id
+        journal.currency_id = euro
+        self.sandbox.void_check('C1001', sandbox_run.process_id, sandbox_run.statements[1].employee_id)
+        self.verify(sandbox_run)
+        self.assertFalse(self.corrections(run))
+        self.assertEqual(run.agreement, 'differs')
+        self.assertIn('journal %s is in EUR' % journal.display_name, run.open_difference)
+
+        journal.currency_id = False
+        self.verify(sandbox_run)
+        self.assertEqual(len(self.corrections(run)), 1)
+        self.assertEqual(self.balances_of(self.moves_of(run)), self.expected(sandbox_run))
+
     def rule_of(self, code):
         return self.setup['C1001']['rules'].filtered(lambda r: r.code == code)
