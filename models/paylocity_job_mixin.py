@@ -240,6 +240,12 @@ class PaylocityJobMixin(models.AbstractModel):
         item._job_release(lease_end)
         item._job_attempt_ended('done', result, int((time.monotonic() - started) * 1000))
 
+    def _job_renew_lease(self):
+        """A long attempt is still alive (call it under the item's lock, before committing its progress): its
+        claim counts from now, so the reclaim of expired claims does not take an item its worker still holds."""
+        if self.claim_token:
+            self.write({'claimed_at': fields.Datetime.now()})
+
     def _job_release(self, lease_end, busy=False):
         """End this item's claim. A next try still equal to the lease means nothing asked for one; a busy item
         was not really attempted and comes back soon."""

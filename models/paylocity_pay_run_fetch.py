@@ -79,6 +79,7 @@ class PaylocityPayRun(models.Model):
             if not self.employees_listed:
                 if not self._list_employees(client):
                     return False
+                self._job_renew_lease()
                 self._commit_step()
                 self._lock_or_raise()
             while True:
@@ -98,6 +99,7 @@ class PaylocityPayRun(models.Model):
                 self._update_fetch_counts()
                 if fatal:
                     break
+                self._job_renew_lease()   # a fetch may outlast the lease: each committed batch renews it
                 time_left = self._commit_step(processed=0)
                 self._lock_or_raise()
                 if time_left < self._param('payroll_min_seconds_left'):

@@ -145,3 +145,35 @@ class TestPayrollFailures(PayrollCase):
         self.assertEqual(len(self.moves_of(run)), 1)
         self.assertFalse(self.statement_calls())
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
+
+    def test_a_fetch_longer_than_the_lease_keeps_its_claim(self):
+        """Each committed batch renews the run's claim: another worker reclaiming expired claims between two
+        batches of a fetch that has run longer than the lease leaves the run to the worker fetching it."""
+        regular, _off = self.latest_runs()
+        self.deliver_payroll(regular.process_id)
+        self.process_events()
+        run = self.run_of(regular)
+        PayRun = type(self.env['paylocity.pay.run'])
+        store, lock = PayRun._store_fetch, PayRun._lock_or_raise
+        claimed = []
+
+        def slow_batch(model, rows_by_employee, outcome):
+            store(model, rows_by_employee, outcome)
+            # This batch took longer than the lease (30 minutes): as if the claim had been taken 40 minutes ago.
+            model.env.flush_all()
+            model.env.cr.execute("UPDATE paylocity_pay_run SET claimed_at = claimed_at - interval '40 minutes' "
+                                 "WHERE id = %s", [model.id])
+            model.invalidate_recordset(['claimed_at'])
+
+        def lock_after_another_worker_looked(model):
+            model.env['paylocity.pay.run']._job_reclaim_expired()   # another worker's cron run, between batches
+            claimed.append(bool(model.claim_token))
+            return lock(model)
+
+        with patch.object(PayRun, '_store_fetch', slow_batch), \
+                patch.object(PayRun, '_lock_or_raise', lock_after_another_worker_looked):
+            self.process_runs()
+        self.assertGreaterEqual(len(claimed), 4, "the fetch ran in several batches")
+        self.assertTrue(all(claimed), "never reclaimed while its worker fetched it")
+        self.assertEqual((run.state, run.last_error), ('posted', False))
+        self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
