@@ -6,34 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from decimal import Decimal
-from urllib.parse import unquote
 
-from .wire import Request, Response, json_response, paylocity_date
+from .wire import Request, Response, RouteTable, json_response, paylocity_date
 
-ROUTES = [
-    ("GET", r"/_sandbox/info", "info"),
-    ("GET", r"/_sandbox/faults", "list_faults"),
-    ("POST", r"/_sandbox/faults", "add_fault"),
-    ("DELETE", r"/_sandbox/faults", "clear_faults"),
-    ("POST", r"/_sandbox/expire-tokens", "expire_tokens"),
-    ("POST", r"/_sandbox/settings", "settings"),
-    ("GET", r"/_sandbox/calls", "calls"),
-    ("DELETE", r"/_sandbox/calls", "reset_calls"),
-    ("GET", r"/_sandbox/patches", "patches"),
-    ("POST", r"/_sandbox/webhooks", "webhook"),
-    ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/hire", "hire"),
-    ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/payroll", "payroll"),
-    ("GET", r"/_sandbox/companies/(?P<cid>[^/]+)/payruns", "payruns"),
-    ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/payruns/(?P<pid>[^/]+)/"
-             r"(?P<action>void|manual-check|change-amount|remove-statement)", "run_action"),
-    ("GET", r"/_sandbox/companies/(?P<cid>[^/]+)/payruns/(?P<pid>[^/]+)/bank-debits", "bank_debits"),
-    ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/employees/(?P<eid>[^/]+)/garnishment", "garnishment"),
-    ("POST", r"/_sandbox/companies/(?P<cid>[^/]+)/employees/(?P<eid>[^/]+)/"
-             r"(?P<action>terminate|rehire|leave|return|change|transfer)", "employee_action"),
-]
-_COMPILED = [(m, re.compile("^" + p + "/?$"), h) for m, p, h in ROUTES]
+ROUTES = RouteTable(tail="/?")
 
 
 class _BadRequest(Exception):
@@ -41,22 +18,21 @@ class _BadRequest(Exception):
 
 
 def handle(srv, req: Request) -> Response:
-    for method, pattern, name in _COMPILED:
-        match = pattern.match(req.path)
-        if match and method == req.method:
-            try:
-                body = req.json() if req.body else {}
-                if not isinstance(body, dict):
-                    raise _BadRequest("the body must be a JSON object")
-                params = {k: unquote(v) for k, v in match.groupdict().items()}
-                return globals()["_" + name](srv, req, body, **params)
-            except KeyError as exc:
-                return json_response(404, {"error": str(exc.args[0]) if exc.args else "not found"})
-            except (_BadRequest, ValueError, TypeError) as exc:
-                return json_response(400, {"error": str(exc)})
-    return json_response(404, {"error": f"no control route {req.method} {req.path}"})
+    found = ROUTES.find(req)
+    if found.handler is None:
+        return json_response(404, {"error": f"no control route {req.method} {req.path}"})
+    try:
+        body = req.json() if req.body else {}
+        if not isinstance(body, dict):
+            raise _BadRequest("the body must be a JSON object")
+        return found.handler(srv, req, body, **found.params)
+    except KeyError as exc:
+        return json_response(404, {"error": str(exc.args[0]) if exc.args else "not found"})
+    except (_BadRequest, ValueError, TypeError) as exc:
+        return json_response(400, {"error": str(exc)})
 
 
+@ROUTES.route("GET", r"/_sandbox/info")
 def _info(srv, req, body):
     return json_response(200, {
         "base_url": srv.base_url, **srv.urls(), "companies": list(srv.company_ids),
@@ -67,10 +43,26 @@ def _info(srv, req, body):
     })
 
 
+def _command(method, path, action, done):
+    """A route that calls the server's ``action`` and answers ``{done: true}``."""
+    @ROUTES.route(method, path)
+    def handler(srv, req, body):
+        getattr(srv, action)()
+        return json_response(200, {done: True})
+    return handler
+
+
+_command("DELETE", r"/_sandbox/faults", "clear_faults", "cleared")
+_command("POST", r"/_sandbox/expire-tokens", "expire_tokens", "expired")
+_command("DELETE", r"/_sandbox/calls", "reset_calls", "cleared")
+
+
+@ROUTES.route("GET", r"/_sandbox/faults")
 def _list_faults(srv, req, body):
     return json_response(200, srv.faults.pending())
 
 
+@ROUTES.route("POST", r"/_sandbox/faults")
 def _add_fault(srv, req, body):
     allowed = {"kind", "count", "path", "status", "retry_after", "delay"}
     unknown = set(body) - allowed
@@ -79,16 +71,7 @@ def _add_fault(srv, req, body):
     return json_response(201, srv.inject(**body).as_dict())
 
 
-def _clear_faults(srv, req, body):
-    srv.clear_faults()
-    return json_response(200, {"cleared": True})
-
-
-def _expire_tokens(srv, req, body):
-    srv.expire_tokens()
-    return json_response(200, {"expired": True})
-
-
+@ROUTES.route("POST", r"/_sandbox/settings")
 def _settings(srv, req, body):
     """Change ``weblink_rate_limit``, ``nextgen_rate_limit`` (null disables) or ``token_ttl`` at run time."""
     for name in body:
@@ -99,6 +82,7 @@ def _settings(srv, req, body):
                                                             "token_ttl")})
 
 
+@ROUTES.route("GET", r"/_sandbox/calls")
 def _calls(srv, req, body):
     status = req.arg("status")
     path = req.arg("path")
@@ -107,16 +91,13 @@ def _calls(srv, req, body):
                                 "at": c.at, "family": c.family, "fault": c.fault} for c in calls])
 
 
-def _reset_calls(srv, req, body):
-    srv.reset_calls()
-    return json_response(200, {"cleared": True})
-
-
+@ROUTES.route("GET", r"/_sandbox/patches")
 def _patches(srv, req, body):
     return json_response(200, [{"company_id": p.company_id, "employee_id": p.employee_id, "body": p.body,
                                 "was_encrypted": p.was_encrypted, "status": p.status} for p in srv.patches])
 
 
+@ROUTES.route("POST", r"/_sandbox/webhooks")
 def _webhook(srv, req, body):
     for name in ("url", "event_type", "company_id"):
         if not body.get(name):
@@ -129,10 +110,12 @@ def _webhook(srv, req, body):
     return json_response(200, {"statuses": statuses})
 
 
+@ROUTES.route("POST", r"/_sandbox/companies/{cid}/hire")
 def _hire(srv, req, body, cid):
     return json_response(201, {"employeeId": srv.hire(cid, **body)})
 
 
+@ROUTES.route("POST", r"/_sandbox/companies/{cid}/payroll")
 def _payroll(srv, req, body, cid):
     if not body.get("check_date"):
         raise _BadRequest("check_date is required")
@@ -140,6 +123,7 @@ def _payroll(srv, req, body, cid):
     return json_response(201, {"processId": process_id})
 
 
+@ROUTES.route("GET", r"/_sandbox/companies/{cid}/payruns")
 def _payruns(srv, req, body, cid):
     """Every run as it stands now: totals, the direct deposit / check split, each statement (voids and manual
     checks included) and the totals per (det, detCode, detType), for independent checks in other processes."""
@@ -176,6 +160,8 @@ def _run_view(run) -> dict:
     }
 
 
+@ROUTES.route("POST", r"/_sandbox/companies/{cid}/payruns/{pid}/"
+              r"(?P<action>void|manual-check|change-amount|remove-statement)")
 def _run_action(srv, req, body, cid, pid, action):
     """void / manual-check / change-amount / remove-statement on one employee's statement of the run."""
     allowed = {"void": {"employee_id", "transaction_number"}, "manual-check": {"employee_id", "gross"},
@@ -208,6 +194,7 @@ def _run_action(srv, req, body, cid, pid, action):
     return json_response(201 if created else 200, {"transactionNumber": made, "run": view})
 
 
+@ROUTES.route("GET", r"/_sandbox/companies/{cid}/payruns/{pid}/bank-debits")
 def _bank_debits(srv, req, body, cid, pid):
     """JSON list, or ``?format=csv``: date,label,amount,kind,processId,checkNumber (a bank statement to import)."""
     debits = srv.bank_debits(cid, pid)
@@ -226,6 +213,7 @@ def _bank_debits(srv, req, body, cid, pid):
     return Response(200, out.getvalue().encode("utf-8"), {}, "text/csv; charset=utf-8")
 
 
+@ROUTES.route("POST", r"/_sandbox/companies/{cid}/employees/{eid}/garnishment")
 def _garnishment(srv, req, body, cid, eid):
     if body.get("amount") in (None, ""):
         raise _BadRequest("amount is required")
@@ -233,6 +221,8 @@ def _garnishment(srv, req, body, cid, eid):
     return json_response(200, {"employeeId": eid, "amount": srv.company(cid).employee(eid).garnishment})
 
 
+@ROUTES.route("POST", r"/_sandbox/companies/{cid}/employees/{eid}/"
+              r"(?P<action>terminate|rehire|leave|return|change|transfer)")
 def _employee_action(srv, req, body, cid, eid, action):
     if action == "change":
         srv.change(cid, eid, **body)

@@ -17,44 +17,24 @@ import base64
 import binascii
 import json
 import re
-from urllib.parse import unquote
 
 from .data import LEVEL_DESCRIPTIONS, Company, Employee, money
-from .wire import (Request, Response, empty, iso_z, json_response, nextgen_error, parse_bool, parse_int, prune)
+from .wire import (Request, Response, RouteTable, empty, iso_z, json_response, nextgen_error, parse_bool,
+                   parse_int, prune)
 
-SEG = r"(?P<{}>[^/]+)"
-ROUTES = [
-    ("GET", r"/coreHr/v1/companies/{cid}/employees/?", "employees"),
-    ("GET", r"/coreHr/v1/companies/{cid}/employees/{eid}", "employee"),
-    ("GET", r"/apiHub/corehr/v1/companies/{cid}/costCentersAndLevels", "cost_centers"),
-    ("GET", r"/apiHub/corehr/v1/companies/{cid}/workLocations", "work_locations"),
-    ("GET", r"/apiHub/positionmanagement/v1/companies/{cid}/positions", "positions"),
-    ("GET", r"/apiHub/positionmanagement/v1/companies/{cid}/paygrades", "pay_grades"),
-    ("GET", r"/apiHub/payroll/v1/companies/{cid}/earnings", "earnings"),
-]
-_COMPILED = [(m, re.compile("^" + p.format(cid=SEG.format("cid"), eid=SEG.format("eid")) + "$", re.IGNORECASE), h)
-             for m, p, h in ROUTES]
+ROUTES = RouteTable(flags=re.IGNORECASE)
 INCLUDES = ("info", "position", "status", "payRate", "futurePayRate")
 MAX_LIMIT = 20
 
 
 def route(srv, req: Request, token) -> Response:
-    allowed = False
-    for method, pattern, handler in _COMPILED:
-        match = pattern.match(req.path)
-        if not match:
-            continue
-        if method != req.method:
-            allowed = True
-            continue
-        params = {k: unquote(v) for k, v in match.groupdict().items()}
-        cid = params.pop("cid")
-        if cid != token.company_id:
-            return empty(403)
-        return globals()["_" + handler](srv, req, srv.company(cid), **params)
-    if allowed:
-        return empty(405)
-    return nextgen_error(404, "Resource not found.")
+    found = ROUTES.find(req)
+    if found.handler is None:
+        return empty(405) if found.allowed else nextgen_error(404, "Resource not found.")
+    cid = found.params.pop("cid")
+    if cid != token.company_id:
+        return empty(403)
+    return found.handler(srv, req, srv.company(cid), **found.params)
 
 
 # -- employees --
@@ -71,6 +51,7 @@ def _includes(req: Request):
     return {lowered[w.lower()] for w in wanted}
 
 
+@ROUTES.route("GET", r"/coreHr/v1/companies/{cid}/employees/?")
 def _employees(srv, req: Request, company: Company) -> Response:
     include = _includes(req)
     if include is None:
@@ -95,6 +76,7 @@ def _employees(srv, req: Request, company: Company) -> Response:
     return json_response(200, body)
 
 
+@ROUTES.route("GET", r"/coreHr/v1/companies/{cid}/employees/{eid}")
 def _employee(srv, req: Request, company: Company, eid: str) -> Response:
     include = _includes(req)
     if include is None:
@@ -211,6 +193,7 @@ def _offset_page(req: Request, items: list) -> Response:
     return json_response(200, items[offset:offset + limit], headers)
 
 
+@ROUTES.route("GET", r"/apiHub/corehr/v1/companies/{cid}/costCentersAndLevels")
 def _cost_centers(srv, req, company: Company) -> Response:
     return json_response(200, [
         {"level": level, "description": LEVEL_DESCRIPTIONS[level],
@@ -218,11 +201,13 @@ def _cost_centers(srv, req, company: Company) -> Response:
         for level, centers in sorted(company.cost_centers.items())])
 
 
+@ROUTES.route("GET", r"/apiHub/corehr/v1/companies/{cid}/workLocations")
 def _work_locations(srv, req, company: Company) -> Response:
     return _offset_page(req, [{"code": w.code, "name": w.name, "address": _address(w), "isActive": w.is_active}
                               for w in company.work_locations])
 
 
+@ROUTES.route("GET", r"/apiHub/positionmanagement/v1/companies/{cid}/positions")
 def _positions(srv, req, company: Company) -> Response:
     return _offset_page(req, [prune({
         "code": p.code, "title": p.title, "effectiveDate": iso_z(p.effective_date),
@@ -236,11 +221,13 @@ def _positions(srv, req, company: Company) -> Response:
     }) for p in company.positions])
 
 
+@ROUTES.route("GET", r"/apiHub/positionmanagement/v1/companies/{cid}/paygrades")
 def _pay_grades(srv, req, company: Company) -> Response:
     return _offset_page(req, [{"code": g.code, "description": g.description, "minimumRate": g.minimum,
                                "midpointRate": g.midpoint, "maximumRate": g.maximum, "currency": "USD"}
                               for g in company.pay_grades])
 
 
+@ROUTES.route("GET", r"/apiHub/payroll/v1/companies/{cid}/earnings")
 def _earnings(srv, req, company: Company) -> Response:
     return _offset_page(req, [{"code": c, "description": d, "isActive": True} for c, d in company.codes("earnings")])

@@ -61,6 +61,12 @@ class PatchRecord(tuple):
     was_encrypted = property(lambda self: self[2])
 
 
+
+def _forwarded(part, name, doc):
+    """A read-write attribute of the server that is its ``part``'s ``name``."""
+    return property(lambda self: getattr(getattr(self, part), name),
+                    lambda self, value: setattr(getattr(self, part), name, value), doc=doc)
+
 class SandboxServer:
     """A Paylocity stand-in for tests, demos and benchmarks (see sandbox/README.md)."""
 
@@ -170,29 +176,10 @@ class SandboxServer:
             raise KeyError(f"unknown company {company_id!r}") from None
 
     # ------------------------------------------------------------------ limits and faults
-    @property
-    def weblink_rate_limit(self):
-        return self.weblink_limiter.limit
-
-    @weblink_rate_limit.setter
-    def weblink_rate_limit(self, value):
-        self.weblink_limiter.limit = value
-
-    @property
-    def nextgen_rate_limit(self):
-        return self.nextgen_limiter.limit
-
-    @nextgen_rate_limit.setter
-    def nextgen_rate_limit(self, value):
-        self.nextgen_limiter.limit = value
-
-    @property
-    def token_ttl(self):
-        return self.tokens.token_ttl
-
-    @token_ttl.setter
-    def token_ttl(self, value):
-        self.tokens.token_ttl = value
+    # Calls a second per credential (None: no limit).
+    weblink_rate_limit = _forwarded("weblink_limiter", "limit", "WebLink calls a second per credential")
+    nextgen_rate_limit = _forwarded("nextgen_limiter", "limit", "NextGen calls a second per credential")
+    token_ttl = _forwarded("tokens", "token_ttl", "seconds a new access token lives")
 
     def expire_tokens(self) -> None:
         self.tokens.expire_all()

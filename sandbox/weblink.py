@@ -7,27 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import unquote
 
 from .crypto import SecureContentError, decrypt_secure_content
 from .data import Company, Employee, PayStatement
-from .wire import (Request, Response, empty, json_response, parse_bool, parse_int, paylocity_date, prune,
+from .wire import (Request, Response, RouteTable, empty, json_response, parse_bool, parse_int, paylocity_date, prune,
                    weblink_error, weblink_error_item)
 
-SEG = r"(?P<{}>[^/]+)"
-ROUTES = [
-    ("GET", r"/api/v2/companies/{cid}/employees/?", "list_employees"),
-    ("GET", r"/api/v2/companies/{cid}/employees/{eid}", "get_employee"),
-    ("PATCH", r"/api/v2/companies/{cid}/employees/{eid}", "patch_employee"),
-    ("GET", r"/api/v2/companies/{cid}/codes/{resource}", "codes"),
-    ("GET", r"/api/v2/companies/{cid}/employees/{eid}/paystatement/(?P<kind>summary|details)/{year}", "pay"),
-    ("GET", r"/api/v2/companies/{cid}/employees/{eid}/paystatement/(?P<kind>summary|details)/{year}/{date}",
-     "pay"),
-    ("POST", r"/api/v2/credentials/secrets", "renew_secret"),
-]
-_COMPILED = [(m, re.compile("^" + p.format(cid=SEG.format("cid"), eid=SEG.format("eid"),
-                                           resource=SEG.format("resource"), year=SEG.format("year"),
-                                           date=SEG.format("date")) + "$"), h) for m, p, h in ROUTES]
+ROUTES = RouteTable()
+PAY_STATEMENTS = r"/api/v2/companies/{cid}/employees/{eid}/paystatement/(?P<kind>summary|details)/{year}"
 
 # Fields a PATCH may carry (Paylocity's employee model); anything else is a 400.
 OBJECT_FIELDS = {
@@ -78,23 +65,15 @@ PHONE = re.compile(r"^[0-9()+\-. ]{7,20}$")
 
 
 def route(srv, req: Request, token) -> Response:
-    path = req.path
-    allowed = False
-    for method, pattern, handler in _COMPILED:
-        match = pattern.match(path)
-        if not match:
-            continue
-        if method != req.method:
-            allowed = True
-            continue
-        params = {k: unquote(v) for k, v in match.groupdict().items()}
-        cid = params.pop("cid", None)
-        if cid is not None and cid != token.company_id:
-            return empty(403)     # this credential pair has no access to that company
-        return globals()["_" + handler](srv, req, token, srv.company(cid) if cid else None, **params)
-    if allowed:
-        return empty(405, {"Allow": ", ".join(sorted({m for m, p, _ in _COMPILED if p.match(path)}))})
-    return weblink_error(404, "The requested resource does not exist.")
+    found = ROUTES.find(req)
+    if found.handler is None:
+        if found.allowed:
+            return empty(405, {"Allow": ", ".join(found.allowed)})
+        return weblink_error(404, "The requested resource does not exist.")
+    cid = found.params.pop("cid", None)
+    if cid is not None and cid != token.company_id:
+        return empty(403)     # this credential pair has no access to that company
+    return found.handler(srv, req, token, srv.company(cid) if cid else None, **found.params)
 
 
 # -- paging --
@@ -116,11 +95,13 @@ def _page(req: Request, items: list) -> Response:
 
 # -- employees --
 
+@ROUTES.route("GET", r"/api/v2/companies/{cid}/employees/?")
 def _list_employees(srv, req, token, company: Company) -> Response:
     return _page(req, [{"employeeId": e.employee_id, "statusCode": e.status, "statusTypeCode": e.status_type}
                        for e in company.api_employees()])
 
 
+@ROUTES.route("GET", r"/api/v2/companies/{cid}/employees/{eid}")
 def _get_employee(srv, req, token, company: Company, eid: str) -> Response:
     emp = company.api_employee(eid)
     if emp is None:
@@ -186,6 +167,7 @@ def render_employee(company: Company, emp: Employee) -> dict:
     })
 
 
+@ROUTES.route("PATCH", r"/api/v2/companies/{cid}/employees/{eid}")
 def _patch_employee(srv, req, token, company: Company, eid: str) -> Response:
     payload, encrypted, error = read_body(srv, req)
     if error:
@@ -285,6 +267,7 @@ def apply_patch(emp: Employee, payload: dict) -> None:
 
 # -- company codes --
 
+@ROUTES.route("GET", r"/api/v2/companies/{cid}/codes/{resource}")
 def _codes(srv, req, token, company: Company, resource: str) -> Response:
     codes = company.codes(resource)
     if codes is None:
@@ -294,6 +277,8 @@ def _codes(srv, req, token, company: Company, resource: str) -> Response:
 
 # -- pay statements --
 
+@ROUTES.route("GET", PAY_STATEMENTS)
+@ROUTES.route("GET", PAY_STATEMENTS + "/{date}")
 def _pay(srv, req, token, company: Company, eid: str, kind: str, year: str, date: str = None) -> Response:
     if not (year.isdigit() and len(year) == 4):
         return weblink_error(400, "year must be a four-digit year.", "year", "year")
@@ -351,6 +336,7 @@ def render_detail(st: PayStatement, line) -> dict:
 
 # -- client secret renewal --
 
+@ROUTES.route("POST", r"/api/v2/credentials/secrets")
 def _renew_secret(srv, req, token, company) -> Response:
     payload, _encrypted, error = read_body(srv, req)
     if error:

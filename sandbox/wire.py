@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 
 class Query(dict):
@@ -51,6 +52,51 @@ class Request:
     def json(self):
         """The JSON body; raises ValueError when it is not JSON."""
         return json.loads(self.body.decode("utf-8") if self.body else "")
+
+
+class _Segments(dict):
+    """``{name}`` in a route's path: one path segment, captured under that name."""
+
+    def __missing__(self, name):
+        return r"(?P<%s>[^/]+)" % name
+
+
+@dataclass
+class Found:
+    """The route a request takes: its handler and path parameters; with no handler, the methods the path answers
+    to (empty: no such path)."""
+    handler: Optional[object]
+    params: dict = field(default_factory=dict)
+    allowed: tuple = ()
+
+
+class RouteTable:
+    """A family's routes, each declared on its handler (``@ROUTES.route("GET", "/v2/companies/{cid}")``): a path
+    names its segments (``{cid}``); ``tail`` ends every path's pattern (e.g. an optional final slash)."""
+
+    def __init__(self, flags=0, tail=""):
+        self._flags = flags
+        self._tail = tail
+        self._routes = []
+
+    def route(self, method, path):
+        pattern = re.compile("^" + path.format_map(_Segments()) + self._tail + "$", self._flags)
+
+        def register(handler):
+            self._routes.append((method, pattern, handler))
+            return handler
+        return register
+
+    def find(self, req: "Request") -> Found:
+        allowed = set()
+        for method, pattern, handler in self._routes:
+            match = pattern.match(req.path)
+            if not match:
+                continue
+            if method == req.method:
+                return Found(handler, {k: unquote(v) for k, v in match.groupdict().items()})
+            allowed.add(method)
+        return Found(None, allowed=tuple(sorted(allowed)))
 
 
 @dataclass

@@ -23,7 +23,8 @@ def fresh():
         yield srv
 
 
-def _session_factory(base_key, token_fn):
+def _sessions(base_key, token_fn):
+    """Yields make(srv, company_id) -> Api with a token of ``token_fn``'s family; closes every session after."""
     sessions = []
 
     def make(srv, company_id="C1001"):
@@ -31,22 +32,18 @@ def _session_factory(base_key, token_fn):
         sessions.append(api.session)
         return api
 
-    return make, sessions
+    yield make
+    for session in sessions:
+        session.close()
 
 
 @pytest.fixture
 def weblink():
     """weblink(srv, company_id) -> Api with a WebLink token for that company."""
-    make, sessions = _session_factory("weblink_base", weblink_token)
-    yield make
-    for s in sessions:
-        s.close()
+    yield from _sessions("weblink_base", weblink_token)
 
 
 @pytest.fixture
 def nextgen():
     """nextgen(srv, company_id) -> Api with a NextGen token for that company."""
-    make, sessions = _session_factory("nextgen_base", nextgen_token)
-    yield make
-    for s in sessions:
-        s.close()
+    yield from _sessions("nextgen_base", nextgen_token)
