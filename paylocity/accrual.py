@@ -30,6 +30,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, List, NamedTuple, Optional
 
+from .journal import BalancedLines
 from .models import parse_date
 
 ACCRUAL_LABEL = "Accrued payroll"
@@ -64,7 +65,7 @@ class AccrualLine(NamedTuple):
 
 
 @dataclasses.dataclass(frozen=True)
-class Accrual:
+class Accrual(BalancedLines):
     period: AccrualPeriod
     lines: List[AccrualLine]              # dated period.month_end
     reversal_lines: List[AccrualLine]     # dated period.reversal_date
@@ -78,13 +79,6 @@ class Accrual:
     def reversal_date(self):
         return self.period.reversal_date
 
-    @property
-    def is_empty(self):
-        return not self.lines
-
-    @property
-    def is_balanced(self):
-        return sum((l.debit for l in self.lines), _ZERO) == sum((l.credit for l in self.lines), _ZERO)
 
 
 def accrual_period(begin_date, end_date, check_date, *, whole_period=True):

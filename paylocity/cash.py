@@ -46,7 +46,7 @@ import datetime
 from decimal import Decimal
 from typing import Any, FrozenSet, List, NamedTuple, Optional, Tuple
 
-from .journal import DEDUCTION, DETAIL_AGGREGATE, DETAIL_EMPLOYEE, TAX, build_journal
+from .journal import DEDUCTION, DETAIL_AGGREGATE, DETAIL_EMPLOYEE, TAX, BalancedLines, build_journal
 from .models import parse_date
 
 DIRECT_DEPOSIT, CHECK, TAX_IMPOUND, GARNISHMENT, NET_PAY = (
@@ -110,7 +110,7 @@ class EntryLine(NamedTuple):
 
 
 @dataclasses.dataclass(frozen=True)
-class EntryResult:
+class EntryResult(BalancedLines):
     """``lines`` of the entry (empty when the journal could not be built); ``journal`` is the builder's result
     (totals, unmapped, differences: ``journal.can_post`` still decides whether to post)."""
 
@@ -121,18 +121,6 @@ class EntryResult:
     @property
     def cash_lines(self):
         return [line for line in self.lines if line.cash_kind in CASH_KINDS]
-
-    @property
-    def total_debit(self):
-        return sum((line.debit for line in self.lines), _ZERO)
-
-    @property
-    def total_credit(self):
-        return sum((line.credit for line in self.lines), _ZERO)
-
-    @property
-    def is_balanced(self):
-        return self.total_debit == self.total_credit
 
     @property
     def can_post(self):

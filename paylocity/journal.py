@@ -187,16 +187,8 @@ class PaylocityTotals:
     net: Decimal = _ZERO
 
 
-@dataclasses.dataclass(frozen=True)
-class JournalResult:
-    lines: List[JournalLine]
-    unmapped: List[UnmappedCode]
-    differences: List[Difference]
-    totals: Totals
-    paylocity_totals: PaylocityTotals
-    employees: int
-    warnings: List[str]
-    is_balanced: bool
+class LineTotals:
+    """Σ debit and Σ credit of an entry's ``lines``."""
 
     @property
     def total_debit(self):
@@ -205,6 +197,30 @@ class JournalResult:
     @property
     def total_credit(self):
         return sum((line.credit for line in self.lines), _ZERO)
+
+
+class BalancedLines(LineTotals):
+    """An entry whose ``lines`` balance when Σ debit = Σ credit (``JournalResult`` decides it while building)."""
+
+    @property
+    def is_empty(self):
+        return not self.lines
+
+    @property
+    def is_balanced(self):
+        return self.total_debit == self.total_credit
+
+
+@dataclasses.dataclass(frozen=True)
+class JournalResult(LineTotals):
+    lines: List[JournalLine]
+    unmapped: List[UnmappedCode]
+    differences: List[Difference]
+    totals: Totals
+    paylocity_totals: PaylocityTotals
+    employees: int
+    warnings: List[str]
+    is_balanced: bool
 
     @property
     def review_needed(self):

@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any, List, NamedTuple, Optional, Tuple
 
 from .cash import EntryLine
-from .journal import EmployeePay
+from .journal import BalancedLines, EmployeePay
 from .models import parse_date
 
 ADDED, VOID_ADDED, REMOVED, CHANGED = "added", "void_added", "removed", "changed"
@@ -109,7 +109,7 @@ class RunComparison:
 
 
 @dataclasses.dataclass(frozen=True)
-class Correction:
+class Correction(BalancedLines):
     """Correcting lines (``cash.EntryLine``; ``employee_id`` is the employee whose change makes the line, at every
     detail level). Empty when nothing changed or when ``unmapped`` is not empty (then nothing may be posted)."""
 
@@ -121,14 +121,6 @@ class Correction:
     @property
     def fingerprint(self):
         return self.comparison.fingerprint
-
-    @property
-    def is_empty(self):
-        return not self.lines
-
-    @property
-    def is_balanced(self):
-        return sum((line.debit for line in self.lines), _ZERO) == sum((line.credit for line in self.lines), _ZERO)
 
     @property
     def label(self):
