@@ -55,8 +55,9 @@ class PaylocityConnection(models.Model):
              "(with an activity for the responsible) after this many attempts.")
     event_retention_days = fields.Integer(
         'Keep event payloads (days)', default=90, groups=ADMIN_GROUP,
-        help="Raw bodies of finished events older than this are erased; their metadata and audit trail stay. "
-             "0 keeps them forever.")
+        help="The payloads of finished events older than this (the few fields of each body the connector uses) "
+             "are erased, their metadata and audit trail stay; refused deliveries are deleted. 0 keeps them "
+             "forever.")
     event_count = fields.Integer('Events', compute='_compute_event_count')
 
     _webhook_token_uniq = models.Constraint('UNIQUE (webhook_token)', "Webhook tokens must be unique.")
