@@ -342,6 +342,17 @@ class TestWebhookIntake(WebhookHttpMixin, HttpCase):
         self.assertNotIn(marker, '\n'.join(logs.output))
         self.assertNotIn(marker, json.dumps(rows.sudo().read(), default=str))
 
+    def test_a_flood_of_knocks_on_unknown_urls_logs_a_few_lines(self):
+        before = self.env['paylocity.event'].search_count([])
+        with patch.object(webhook_controller, '_log_throttle', LogThrottle(interval=60, burst=3)), \
+                self.assertLogs('odoo.addons.paylocity_connector.controllers.webhook', logging.INFO) as logs:
+            for n in range(20):
+                url = '/paylocity/webhook/%032d' % n
+                self.assertEqual(self.post(new_hire_body(), url=url).status_code, 404)
+        self.assertEqual(len(logs.output), 3)
+        self.assertTrue(all('unknown or archived connection' in line for line in logs.output))
+        self.assertEqual(self.env['paylocity.event'].search_count([]), before, "knocks are not recorded")
+
     def test_refusals_from_ever_new_addresses_cannot_grow_the_table(self):
         self.connection.sudo().webhook_allowed_networks = '198.245.157.0/24'
         count = REFUSAL_ROWS_PER_WINDOW + 15
