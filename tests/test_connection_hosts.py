@@ -10,7 +10,7 @@ from unittest.mock import patch
 from urllib.parse import unquote_plus
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 
 from .common import PaylocityCase
 from ..const import ADMIN_GROUP
@@ -232,3 +232,29 @@ class TestWebhookUrlHttps(PaylocityCase):
         url, warning = self.webhook_url_with_base('http://127.0.0.1:8069')
         self.assertEqual(url, 'http://127.0.0.1:8069/paylocity/webhook/%s' % self.connection.sudo().webhook_token)
         self.assertFalse(warning)
+
+
+@tagged('post_install', '-at_install')
+class TestConnectionHostsOverRpc(HttpCase, PaylocityCase):
+    """The same refusals through the web client's RPC, as a logged-in Paylocity administrator."""
+    registry_test_mode = False   # PaylocityCase puts the registry in test mode itself
+
+    def call(self, model, method, *args):
+        return self.make_jsonrpc_request('/web/dataset/call_kw', {
+            'model': model, 'method': method, 'args': list(args), 'kwargs': {}})
+
+    def test_rpc_write_and_create_of_a_host_are_refused(self):
+        self.authenticate('pl_admin', 'pl_admin')
+        capture = 'http://127.0.0.1:9/IdentityServer/connect/token'
+        with self.assertRaisesRegex(JsonRpcException, 'odoo.exceptions.AccessError'):
+            self.call('paylocity.connection', 'write', [self.connection.id], {'weblink_token_url': capture})
+        with self.assertRaisesRegex(JsonRpcException, 'odoo.exceptions.AccessError'):
+            self.call('paylocity.connection', 'create', [{'name': 'Elsewhere', 'paylocity_company_code': 'C9009',
+                                                         'company_id': self.company.id,
+                                                         'nextgen_token_url': capture}])
+        self.assertEqual(self.connection.sudo().weblink_token_url, sandbox_hosts(self.sandbox.base_url).weblink_token)
+        self.assertTrue(self.connection.sudo().weblink_secret_set)
+        self.assertFalse(self.env['paylocity.connection'].search([('paylocity_company_code', '=', 'C9009')]))
+        # what they may change still saves
+        self.call('paylocity.connection', 'write', [self.connection.id], {'name': 'Renamed over RPC'})
+        self.assertEqual(self.connection.name, 'Renamed over RPC')
