@@ -84,7 +84,10 @@ PARAMETERS = {
     'event_retry_base_seconds': 60,      # first retry delay; doubles with each attempt
     'event_retry_max_seconds': 6 * 3600,
     'event_lease_minutes': 60,           # a claimed event not locked by a live worker after this is reclaimed
-    'event_min_seconds_left': 60,        # stop taking events when the cron has less time than this left
+    # Stop taking events when the cron run has this many seconds left or fewer. Odoo 19 gives a run a slot of
+    # about ten seconds (then lets other jobs run, and runs this one again at once while events remain): 0 takes
+    # events until the slot is used up; anything above the slot would stop after every single event.
+    'event_min_seconds_left': 0,
     'webhook_max_bytes': 64 * 1024,      # Paylocity bodies are well under 2 KiB
 }
 

@@ -180,7 +180,7 @@ class PaylocityJobMixin(models.AbstractModel):
                 break
             taken += 1
             item._run_claimed()
-            if self._commit_step(processed=1) < self._job_param('min_seconds_left'):
+            if self._commit_step(processed=1) <= self._job_param('min_seconds_left'):
                 break
         self._commit_step(remaining=self._count_due() if taken else 0)
         return taken

@@ -98,6 +98,30 @@ class TestJobQueue(EventSetupMixin, TransactionCase):
                                                     {'state': 'done', 'attempt_count': 1, 'claim_token': False}])
         self.assertEqual(calls, [handled.id])
 
+    def test_a_run_takes_events_until_its_time_slot_is_used_up(self):
+        calls = self.record_calls('time_off_approval')
+        events = self.env['paylocity.event'].browse()
+        for n in range(4):
+            events |= self.store(time_off_body('J11%d' % n))
+        Event = type(self.env['paylocity.event'])
+        commit_step = Event._commit_step
+
+        def seconds_left(seconds):
+            def step(model, processed=0, remaining=None):
+                commit_step(model, processed, remaining)
+                return seconds
+            return patch.object(Event, '_commit_step', step)
+
+        # Odoo gives a cron run a slot of about ten seconds: with time left, the run goes on to the next event.
+        with seconds_left(7.5):
+            self.assertEqual(self.env['paylocity.event']._cron_process_events(batch_size=3), 3)
+        self.assertEqual(calls, events[:3].ids)
+        # The slot used up, the run stops after the event in hand and leaves the rest to the next run.
+        with seconds_left(0.0):
+            self.assertEqual(self.env['paylocity.event']._cron_process_events(), 1)
+        self.assertEqual(calls, events.ids)
+        self.assertEqual(events.mapped('state'), ['done'] * 4)
+
     # === PAY RUNS === #
     def test_an_unexpected_exception_in_a_pay_run_is_retried_then_fails_with_an_activity(self):
         broken, fine = self.make_runs(2)
