@@ -143,6 +143,7 @@ class PaylocityConnection(models.Model):
                 self._check_host_rights()
         connections = super().create(vals_list)
         connections._init_webhook_credentials()
+        connections._forget_intake_values()
         return connections
 
     def write(self, vals):
@@ -158,11 +159,16 @@ class PaylocityConnection(models.Model):
             new_token_urls = connection._token_urls()
             connection._clear_token_cache({urls[family] for urls in (old_token_urls[connection], new_token_urls)
                                            for family in families})
+        self._forget_intake_values(vals)
         if TOKEN_SCOPE_FIELDS.intersection(vals):
             self._clear_token_cache()   # tokens of the old hosts or client ids are of no further use
         if PAYROLL_BUILD_FIELDS.intersection(vals):
             self.env['paylocity.pay.run']._requeue_held(self)
         return result
+
+    def unlink(self):
+        self._forget_intake_values()
+        return super().unlink()
 
     # === HOSTS === #
     def _check_host_rights(self):

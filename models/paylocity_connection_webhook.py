@@ -1,10 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 """Webhooks of a connection: the URL and its token, the Basic-auth pair (only a hash of the password is kept), the
 sender allow-list, and the intake options (de-duplication window, processing attempts, payload retention)."""
+import hashlib
 import re
 import secrets
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from . import encryption, server_options
@@ -17,8 +18,11 @@ from ..paylocity.webhooks import (
 
 DEFAULT_ALLOWED_NETWORKS = ', '.join(DEFAULT_SENDER_CIDRS)   # Paylocity's published sender ranges
 _TOKEN = re.compile(r'^[A-Za-z0-9_-]{16,128}$')
+# What intake reads of a connection: cached with its id by token (see ``_webhook_intake_values``), so a change of
+# any of these, of the token or of ``active`` drops the cache.
 INTAKE_FIELDS = ['company_id', 'paylocity_company_code', 'webhook_allowed_networks', 'webhook_username',
                  'webhook_password_hash', 'webhook_dedup_hours']
+INTAKE_CACHE_FIELDS = frozenset(INTAKE_FIELDS + ['webhook_token', 'active'])
 
 
 class PaylocityConnection(models.Model):
@@ -153,12 +157,38 @@ class PaylocityConnection(models.Model):
     # === INTAKE === #
     @api.model
     def _find_by_webhook_token(self, token):
-        """The active connection whose webhook URL carries ``token`` (sudo), or an empty recordset."""
+        """The active connection whose webhook URL carries ``token`` (sudo), or an empty recordset; what intake
+        reads of it is already in the record's cache."""
         if not isinstance(token, str) or not _TOKEN.match(token):
             return self.browse()
-        # What intake reads of it, fetched by the same query (intake answers every delivery, so it counts).
-        return self.sudo().search_fetch([('webhook_token', '=', token), ('active', '=', True)], INTAKE_FIELDS,
-                                        limit=1)
+        found = self._webhook_intake_values(hashlib.sha256(token.encode()).hexdigest(), token)
+        if not found:
+            return self.sudo().browse()
+        connection = self.sudo().browse(found[0])
+        for name, value in zip(INTAKE_FIELDS, found[1:]):
+            # as a fetch would put it there; never over a value already in this transaction's cache
+            self._fields[name]._insert_cache(connection, [value])
+        return connection
+
+    @api.model
+    @tools.ormcache('token_hash')
+    def _webhook_intake_values(self, token_hash, token):
+        """``(id, *INTAKE_FIELDS)`` (as the record cache holds them) of the active connection whose token is
+        ``token``, or None. Intake answers every delivery, so this is cached, by a hash of the token (the cache
+        never holds a token); ``_forget_intake_values`` drops it when any of them changes, and Odoo's cache
+        signalling drops it in the other workers and servers."""
+        connection = self.sudo().search_fetch([('webhook_token', '=', token), ('active', '=', True)], INTAKE_FIELDS,
+                                              limit=1)
+        if not connection:
+            return None
+        return (connection.id, *(connection._fields[name].convert_to_cache(connection[name], connection)
+                                 for name in INTAKE_FIELDS))
+
+    def _forget_intake_values(self, field_names=None):
+        """Drop the cached intake values when ``field_names`` (None: any field, as on create and unlink) touch
+        them."""
+        if field_names is None or INTAKE_CACHE_FIELDS.intersection(field_names):
+            self.env.registry.clear_cache()
 
     def action_view_events(self):
         self.ensure_one()

@@ -338,7 +338,7 @@ class PaylocityEvent(models.Model):
         missed its notification). Under a burst this spares most deliveries a wake-up of their own (a row, and a
         NOTIFY on a second connection, which PostgreSQL serializes), the main cost of intake.
         """
-        cron = self.env.ref(self._job_cron, raise_if_not_found=False)
+        cron = self._job_cron_record()
         if not cron:
             return
         now = fields.Datetime.now()

@@ -130,10 +130,17 @@ class PaylocityJobMixin(models.AbstractModel):
 
     # === QUEUEING === #
     @api.model
+    def _job_cron_record(self):
+        """The queue's cron (sudo), or an empty recordset if it was deleted. Looked up through the cached xmlid
+        table, without ``env.ref``'s query checking the record still exists: intake asks on every delivery."""
+        cron_id = self.env['ir.model.data']._xmlid_to_res_id(self._job_cron, raise_if_not_found=False)
+        return self.env['ir.cron'].sudo().browse(cron_id or ())
+
+    @api.model
     def _trigger_processing(self, at=None):
-        cron = self.env.ref(self._job_cron, raise_if_not_found=False)
+        cron = self._job_cron_record()
         if cron:
-            cron.sudo()._trigger(at)
+            cron._trigger(at)
 
     def _job_queue_values(self, at=None):
         """The values that queue an item anew (now or at ``at``), with a fresh attempt count."""

@@ -15,8 +15,10 @@ from odoo.tools import config, mute_logger
 from ..controllers import webhook as webhook_controller
 from ..models.paylocity_event import REFUSAL_ROWS_PER_WINDOW
 from ..paylocity.log_throttle import LogThrottle
+from ..paylocity.webhooks import hash_webhook_password
 from .common import (
-    WEBHOOK_PASSWORD, EventSetupMixin, basic_auth, employee_change_body, new_hire_body, payroll_body, time_off_body,
+    WEBHOOK_PASSWORD, WEBHOOK_USER, EventSetupMixin, basic_auth, employee_change_body, new_hire_body, payroll_body,
+    time_off_body,
 )
 
 QUIET = mute_logger('odoo.addons.paylocity_connector.controllers.webhook')
@@ -201,6 +203,38 @@ class TestWebhookIntake(WebhookHttpMixin, HttpCase):
             response = self.post(new_hire_body())
         self.assertEqual(response.status_code, 404)
         self.assertEqual(self.env['paylocity.event'].search_count([]), before)
+
+    def test_a_change_of_the_connection_applies_from_the_next_delivery(self):
+        # Intake keeps what it reads of a connection between deliveries: every change must reach the next one.
+        connection = self.connection.sudo()
+        self.assertEqual(self.post(new_hire_body('C1')).status_code, 200)
+        with QUIET:
+            connection.webhook_allowed_networks = '198.245.157.0/24'
+            self.assertEqual(self.post(new_hire_body('C2')).status_code, 403)
+            connection.webhook_allowed_networks = '127.0.0.0/8'
+            self.assertEqual(self.post(new_hire_body('C3')).status_code, 200)
+            connection.webhook_password_hash = hash_webhook_password('a-newer-password')
+            self.assertEqual(self.post(new_hire_body('C4')).status_code, 401)
+            self.assertEqual(self.post(new_hire_body('C5'), auth=basic_auth(password='a-newer-password')).status_code,
+                             200)
+            connection.webhook_username = 'someone-else'
+            self.assertEqual(self.post(new_hire_body('C6'), auth=basic_auth(password='a-newer-password')).status_code,
+                             401)
+            connection.webhook_username = WEBHOOK_USER
+            connection.paylocity_company_code = 'W9999'
+            self.assertEqual(self.post(new_hire_body('C7'), auth=basic_auth(password='a-newer-password')).status_code,
+                             403)
+            old_url = self.url()
+            connection.webhook_token = 'a-new-token-' + 'x' * 20
+            self.assertEqual(self.post(new_hire_body('C8', company='W9999'), url=old_url,
+                                       auth=basic_auth(password='a-newer-password')).status_code, 404)
+            self.assertEqual(self.post(new_hire_body('C9', company='W9999'),
+                                       auth=basic_auth(password='a-newer-password')).status_code, 200)
+            connection.active = False
+            self.assertEqual(self.post(new_hire_body('C10', company='W9999'),
+                                       auth=basic_auth(password='a-newer-password')).status_code, 404)
+        self.assertEqual(self.events().filtered(lambda e: e.state == 'received').mapped('paylocity_employee_code'),
+                         ['C1', 'C3', 'C5', 'C9'])
 
     def test_body_over_the_limit_is_413(self):
         big = json.dumps(dict(new_hire_body(), padding='x' * 5000)).encode()
