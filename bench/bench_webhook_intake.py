@@ -8,15 +8,16 @@ the same number of concurrent senders to
 * ``/paylocity/webhook/<token>``: the real intake (token, size, allow-list, Basic auth, classification,
   company check, de-duplication, store, cron trigger), with 20 % re-sent duplicates among the bodies,
 
-and reports latency p50/p95/p99, throughput, non-200 answers and the rows found in the database afterwards
-(zero lost: every delivery stored, every distinct key stored once as ``received``).
+in ``--rounds`` slices in which the two routes take turns (a shared machine's load changes during a run: both
+routes see it alike), and reports latency p50/p95/p99, throughput, non-200 answers and the rows found in the
+database afterwards (zero lost: every delivery stored, every distinct key stored once as ``received``).
 
 Then, with the cron running (two cron threads), it delivers Employee Change webhooks at a steady rate (default
 5 per second) and measures, for each, the time from sending it to its event being seen ``done`` in the
 database (employee sync off on the connection: the handler has nothing to do, so the wake-up path is measured).
 
     /opt/paylocity-venv/bin/python bench/bench_webhook_intake.py [--deliveries 2000] [--senders 20]
-        [--modes threaded,prefork] [--steady-rate 5] [--steady-seconds 30] [--write]
+        [--modes threaded,prefork] [--rounds 4] [--steady-rate 5] [--steady-seconds 30] [--write]
         # --write updates this bench's section of bench/RESULTS.md
 
 It starts its own PostgreSQL (tools/lib/odoo_env.sh, then restarted with durable commits: fsync and
@@ -256,11 +257,25 @@ def count(db, sql, *args):
         return cr.fetchone()[0]
 
 
+def alternate(floor_url, hook_url, floor_bodies, hook_bodies, senders, rounds):
+    """Send both routes their bodies in ``rounds`` alternating slices (floor first, then webhook first, ...), so
+    that a change in the machine's load during the run weighs on both alike; per route, the latencies and
+    statuses of all its slices and the sum of their wall times."""
+    results = {"floor": ([], [], 0.0), "webhook": ([], [], 0.0)}
+    for index in range(rounds):
+        order = (("floor", floor_url, floor_bodies), ("webhook", hook_url, hook_bodies))
+        for route, url, bodies in (order if index % 2 == 0 else order[::-1]):
+            part = bodies[index * len(bodies) // rounds:(index + 1) * len(bodies) // rounds]
+            latencies, statuses, wall = blast(url, part, senders)
+            done_latencies, done_statuses, done_wall = results[route]
+            results[route] = (done_latencies + latencies, done_statuses + statuses, done_wall + wall)
+    return {route: summarize(*sent) for route, sent in results.items()}
+
+
 def run_mode(stack, mode, token, args, run_tag):
     base = stack.serve(mode, args.port)
     floor_url = base + "/paylocity_bench/floor"
     hook_url = base + "/paylocity/webhook/" + token
-    results = {}
     try:
         warm, _distinct = webhook_bodies(run_tag + 50, 100, 0.0, seed=run_tag)
         blast(floor_url, warm, 4)
@@ -268,17 +283,16 @@ def run_mode(stack, mode, token, args, run_tag):
         db = stack.connect()
         db.autocommit = True
         # One sender alone: the latency without queueing.
-        alone, _distinct = webhook_bodies(run_tag + 70, args.alone, 0.0, seed=run_tag)
-        results["floor alone"] = summarize(*blast(floor_url, alone, 1))
-        alone, _distinct = webhook_bodies(run_tag + 80, args.alone, 0.0, seed=run_tag)
-        results["webhook alone"] = summarize(*blast(hook_url, alone, 1))
+        floor_alone, _distinct = webhook_bodies(run_tag + 70, args.alone, 0.0, seed=run_tag)
+        hook_alone, _distinct = webhook_bodies(run_tag + 80, args.alone, 0.0, seed=run_tag)
+        alone = alternate(floor_url, hook_url, floor_alone, hook_alone, 1, args.rounds)
         # Concurrent senders.
         bodies, distinct = webhook_bodies(run_tag, args.deliveries, args.duplicates, seed=run_tag)
         floor_before = count(db, "SELECT count(*) FROM paylocity_bench_floor")
-        results["floor"] = summarize(*blast(floor_url, bodies, args.senders))
-        results["floor"]["stored"] = count(db, "SELECT count(*) FROM paylocity_bench_floor") - floor_before
         last_id = count(db, "SELECT coalesce(max(id), 0) FROM paylocity_event")
-        results["webhook"] = summarize(*blast(hook_url, bodies, args.senders))
+        results = alternate(floor_url, hook_url, bodies, bodies, args.senders, args.rounds)
+        results.update({"floor alone": alone["floor"], "webhook alone": alone["webhook"]})
+        results["floor"]["stored"] = count(db, "SELECT count(*) FROM paylocity_bench_floor") - floor_before
         hook = results["webhook"]
         hook["distinct"] = distinct
         hook["stored"] = count(db, "SELECT count(*) FROM paylocity_event WHERE id > %s", last_id)
@@ -312,7 +326,7 @@ def run_steady(stack, mode, token, args, employee_ids):
     def poll():
         while not stop.is_set():
             with db.cursor() as cr:
-                cr.execute("SELECT paylocity_employee_id FROM paylocity_event WHERE id > %s AND state = 'done'",
+                cr.execute("SELECT paylocity_employee_code FROM paylocity_event WHERE id > %s AND state = 'done'",
                            (last_id,))
                 seen = time.perf_counter()
                 for (employee_id,) in cr.fetchall():
@@ -436,9 +450,10 @@ def render(args, results, info, floor_note, steady=None):
         "throw-away bench addon that stores one record per request; **webhook** is `/paylocity/webhook/<token>` "
         "(token, size, allow-list, Basic auth, classification, company check, de-duplication, store, cron "
         "trigger) with %d %% re-sent duplicates among the bodies (New Hire, Employee Change, Termination, Payroll "
-        "Processed). Both get the same bodies. \"alone\" = one sender, %d requests; otherwise %d concurrent "
-        "keep-alive senders (Python threads on the same machine)." % (
-            args.deliveries, args.senders, round(args.duplicates * 100), args.alone, args.senders),
+        "Processed). Both get the same bodies, in %d slices in which the two routes take turns (floor first, then "
+        "webhook first, ...), so that a change of the machine's load weighs on both alike. \"alone\" = one "
+        "sender, %d requests; otherwise %d concurrent keep-alive senders (Python threads on the same machine)." % (
+            args.deliveries, args.senders, round(args.duplicates * 100), args.rounds, args.alone, args.senders),
         "",
         "| mode | route | requests | senders | p50 ms | p95 ms | p99 ms | req/s | non-200 | rows stored |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -463,6 +478,8 @@ def main():
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--duplicates", type=float, default=0.2, help="share of re-sent bodies (default 0.2)")
     parser.add_argument("--alone", type=int, default=200, help="requests sent by a single sender first")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="slices in which the floor and the webhook take turns (default 4)")
     parser.add_argument("--modes", default="threaded,prefork")
     parser.add_argument("--port", type=int, default=0, help="Odoo HTTP port (default: a free one)")
     parser.add_argument("--steady-rate", type=float, default=5.0, help="deliveries per second, cron running")
