@@ -11,6 +11,10 @@ ADMIN_GROUP = 'paylocity_connector.group_paylocity_admin'
 USER_GROUP = 'paylocity_connector.group_paylocity_user'
 SYSTEM_GROUP = 'base.group_system'
 ACCOUNTANT_GROUP = 'account.group_account_manager'
+PAYROLL_GROUP = 'paylocity_connector.group_paylocity_payroll'
+# Who reads pay data (amounts, rates, hours, who was paid what): the payroll group and the accountants, never a
+# plain Paylocity user or administrator. A field ``groups=`` value (any of them).
+PAY_DATA_GROUPS = ','.join((PAYROLL_GROUP, 'account.group_account_readonly', ACCOUNTANT_GROUP))
 
 # === API FAMILIES (each has its own credential pair on the connection) === #
 WEBLINK = 'weblink'

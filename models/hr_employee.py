@@ -1,8 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
 
-from ..const import STATUS_TYPES
+from ..const import STATUS_TYPES, USER_GROUP
 from ..paylocity.directory import OWNABLE_FIELDS
+from .access import check_caller
 
 # Like every field only on hr.employee (not on its public profile), these are for HR officers; the bindings are
 # read as superuser, so an HR officer sees the Paylocity id and status without rights on the binding model.
@@ -77,6 +78,7 @@ class HrEmployee(models.Model):
 
     def action_view_paylocity_events(self):
         self.ensure_one()
+        check_caller(self, 'read', (USER_GROUP,))
         action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_event')
         action['domain'] = [('employee_id', '=', self.id)]
         action['context'] = {'create': False}

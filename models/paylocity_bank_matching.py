@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Optional, Tuple
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
+from ..const import PAY_DATA_GROUPS
 from ..paylocity import bank_matching
+from .access import check_caller
 from .paylocity_connection_cash import ACCOUNTANT_GROUP
 
 _logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class PaylocityConnection(models.Model):
         help="A paper check may clear this many days after the check date.")
     bank_match_last_at = fields.Datetime('Bank lines last matched', readonly=True, copy=False)
     bank_match_waiting = fields.Text(
-        'Waiting for a person', readonly=True, copy=False,
+        'Waiting for a person', readonly=True, copy=False, groups=PAY_DATA_GROUPS,   # bank amounts of runs
         help="Bank lines and cash lines the last matching could not pair without guessing.")
 
     _payroll_match_days_positive = models.Constraint(
@@ -64,8 +65,8 @@ class PaylocityConnection(models.Model):
     def action_match_bank_lines(self):
         """Reconcile the bank statement lines that settle this connection's open cash lines, now."""
         self.ensure_one()
-        if not self.env.user.has_group(ACCOUNTANT_GROUP):
-            raise AccessError(self.env._("Only accounting managers can match bank lines with pay runs."))
+        check_caller(self, 'read', (ACCOUNTANT_GROUP,),
+                     self.env._("Only accounting managers can match bank lines with pay runs."))
         matched, waiting = self.sudo()._match_bank_lines()
         if waiting:
             return self._notify(self.env._(

@@ -53,7 +53,7 @@ class PaylocityConnection(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_cash_rights(vals)
+            self._check_cash_rights(vals, creating=True)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -63,16 +63,26 @@ class PaylocityConnection(models.Model):
             self.env['paylocity.pay.run']._requeue_held(self)
         return result
 
-    def _check_cash_rights(self, vals):
-        """Cash, matching and accrual options move money between accounts: accounting managers only."""
-        if self.env.su or not (set(vals) & self._accounting_option_fields()):
+    def _check_cash_rights(self, vals, creating=False):
+        """Where and how entries post, cash, matching and accrual options move money between accounts:
+        accounting managers only. A new connection may carry the values it would get by itself (a form sends its
+        defaults, and the journal its company gives it)."""
+        names = set(vals) & self._accounting_option_fields()
+        if self.env.su or not names:
             return
+        if creating:
+            defaults = self.default_get(list(names))
+            names = {name for name in names if vals[name] and vals[name] != defaults.get(name, False)
+                     and name != 'journal_id'}
+            if not names:
+                return
         if not self.env.user.has_group(ACCOUNTANT_GROUP):
-            raise AccessError(self.env._("Only accounting managers can change the payroll cash, bank matching and "
-                                         "accrual options."))
+            raise AccessError(self.env._(
+                "Only accounting managers can change where and how pay runs post: %(fields)s.",
+                fields=', '.join(sorted(self._fields[name].string for name in names))))
 
     def _accounting_option_fields(self):
-        return set(CASH_FIELDS)
+        return super()._accounting_option_fields() | CASH_FIELDS
 
     def _payroll_cash_accounts(self):
         """The ``CashAccounts`` of the entry's split, or None when the split is off (or misses an account: the

@@ -8,6 +8,8 @@ own access rights.
 """
 from odoo import api, fields, models
 
+from .access import check_caller
+
 EVENT_FAILED = ('failed',)
 EVENT_RETRYING = ('retrying',)
 RUN_STATE_COUNTERS = {
@@ -91,6 +93,7 @@ class PaylocityConnection(models.Model):
     # === WHAT EACH FIGURE OPENS === #
     def _overview_action(self, xmlid, name, domain, context=None):
         self.ensure_one()
+        check_caller(self)
         action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
         action.update({
             'name': '%s: %s' % (self.name, name),

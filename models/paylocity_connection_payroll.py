@@ -6,14 +6,20 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import WEBLINK
+from ..const import ACCOUNTANT_GROUP, ADMIN_GROUP, WEBLINK
 from ..paylocity import payroll
 from ..paylocity.errors import PaylocityError
 from ..paylocity.webhooks import PAYROLL_PROCESSED, dedup_key
+from .access import check_caller
 
 PAYLOCITY_CURRENCY = 'USD'   # Paylocity is US payroll: every amount it reports is in US dollars
 
 _logger = logging.getLogger(__name__)
+
+# Where and how a pay run's entry is made: accounting managers only (with the cash, bank matching and accrual
+# options, paylocity_connection_cash._check_cash_rights).
+POSTING_FIELDS = frozenset({'payroll_net_pay_account_id', 'journal_id', 'payroll_posting', 'payroll_detail_level',
+                            'payroll_date_source'})
 
 
 class PaylocityConnection(models.Model):
@@ -83,6 +89,9 @@ class PaylocityConnection(models.Model):
             connection.gl_rule_count = rules.get(connection, 0)
             connection.pay_run_count = runs.get(connection, 0)
 
+    def _accounting_option_fields(self):
+        return set(POSTING_FIELDS)
+
     def _payroll_accountant(self):
         """Who receives payroll activities: the accountant, else the responsible, else the administrator."""
         self.ensure_one()
@@ -139,6 +148,7 @@ class PaylocityConnection(models.Model):
     # === ACTIONS === #
     def action_view_pay_runs(self):
         self.ensure_one()
+        check_caller(self)
         action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_pay_run')
         action['domain'] = [('connection_id', '=', self.id)]
         action['context'] = {'default_connection_id': self.id}
@@ -146,6 +156,7 @@ class PaylocityConnection(models.Model):
 
     def action_view_gl_rules(self):
         self.ensure_one()
+        check_caller(self)
         action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_gl_rule')
         action['domain'] = [('connection_id', '=', self.id)]
         action['context'] = {'default_connection_id': self.id, 'search_default_filter_active': 1}
@@ -155,7 +166,8 @@ class PaylocityConnection(models.Model):
         """Draft mappings for every code the connection's pay runs found unmapped, and every imported earning,
         deduction and tax code without one."""
         self.ensure_one()
-        self.env['paylocity.gl.rule'].check_access('create')
+        check_caller(self)
+        self.env['paylocity.gl.rule']._check_mapping_rights()
         rules = self.env['paylocity.gl.rule']._create_draft_rules(self)
         return self._notify(self.env._("%(count)s draft mapping(s) created.", count=len(rules)),
                             'success' if rules else 'info')
@@ -172,7 +184,9 @@ class PaylocityConnection(models.Model):
         return self._notify(self.env._("%(count)s new pay run(s) found.", count=len(found)), 'success')
 
     def action_check_gl_rules(self):
+        """Check every mapping of the connection now (what the daily check does); held runs look again."""
         self.ensure_one()
+        check_caller(self, 'read', (ADMIN_GROUP, ACCOUNTANT_GROUP))
         bad = self.env['paylocity.gl.rule'].sudo()._check_connection_rules(self, full=True)
         if bad:
             return self._notify(self.env._("%(count)s mapping(s) need attention.", count=len(bad)), 'warning')

@@ -43,6 +43,9 @@ class PaylocityConnection(models.Model):
     _payroll_verify_days_positive = models.Constraint(
         'CHECK (payroll_verify_days >= 0)', "The verification window cannot be negative.")
 
+    def _accounting_option_fields(self):
+        return super()._accounting_option_fields() | {'payroll_correction_posting', 'payroll_locked_period'}
+
     def _pay_runs_to_verify(self):
         """The connection's runs that made an entry still live, posted within the verification window."""
         self.ensure_one()

@@ -9,6 +9,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from . import encryption, server_options
+from .access import check_caller
 from ..const import ADMIN_GROUP, SYSTEM_GROUP
 from ..paylocity import errors
 from ..paylocity.hosts import webhook_base_problem
@@ -192,6 +193,7 @@ class PaylocityConnection(models.Model):
 
     def action_view_events(self):
         self.ensure_one()
+        check_caller(self)
         action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_event')
         action['domain'] = [('connection_id', '=', self.id)]
         action['context'] = {'default_connection_id': self.id, 'search_default_group_state': 1}

@@ -25,11 +25,11 @@ from datetime import timedelta
 import psycopg2.errors
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..const import ADMIN_GROUP
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, EVENT_TYPES, kept_payload, payload_text
+from .access import check_caller
 
 EVENT_TYPE_SELECTION = [
     ('new_hire', 'New Hire'),
@@ -475,8 +475,7 @@ class PaylocityEvent(models.Model):
     # === REPLAY === #
     def action_replay(self):
         """Queue the events again through the same idempotent handlers (administrators only)."""
-        if not self.env.user.has_group(ADMIN_GROUP):
-            raise AccessError(self.env._("Only Paylocity administrators can replay events."))
+        check_caller(self, 'write', (ADMIN_GROUP,), self.env._("Only Paylocity administrators can replay events."))
         replayable = self.filtered(lambda e: e.state in REPLAYABLE_STATES)
         if replayable:
             replayable.sudo()._set_state('received', {
@@ -504,6 +503,7 @@ class PaylocityEvent(models.Model):
 
     def action_view_duplicate_of(self):
         self.ensure_one()
+        check_caller(self)
         return {
             'type': 'ir.actions.act_window',
             'res_model': 'paylocity.event',

@@ -14,7 +14,9 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..const import ACCOUNTANT_GROUP
 from ..paylocity.journal import ANALYTIC_EMPLOYEE, ANALYTIC_FIXED, DEDUCTION, EARNING, TAX, GlRule
+from .access import check_caller
 
 _logger = logging.getLogger(__name__)
 
@@ -227,6 +229,12 @@ class PaylocityGlRule(models.Model):
 
     # === DRAFT RULES === #
     @api.model
+    def _check_mapping_rights(self):
+        """A mapping decides which account and partner a pay amount goes to: accounting managers only (the access
+        rights say the same for the ORM; this says it before a button works as superuser)."""
+        check_caller(self, 'create', (ACCOUNTANT_GROUP,),
+                     self.env._("Only accounting managers can create payroll mappings."))
+
     def _create_draft_rules(self, connection, runs=None, include_imported=True):
         """Draft mappings (no account yet) for every code the pay runs (default: the connection's runs waiting for
         a mapping) found unmapped and, with ``include_imported``, every imported earning, deduction and tax code

@@ -22,11 +22,12 @@ import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
 from ..paylocity import payroll
 from ..paylocity.models import parse_date
+from ..const import PAY_DATA_GROUPS
 from .paylocity_job_mixin import JobBusy
 
 TODO = 'mail.mail_activity_data_todo'
@@ -66,6 +67,9 @@ ENTRY_STATUSES = [
     ('deleted', 'Deleted'),
 ]
 GONE_STATUSES = ('reversed', 'cancelled', 'deleted')
+# What the never-twice guard reads: written only by the connector's own code, which runs as superuser (a client's
+# write or create, whatever its context, never runs as superuser).
+ENTRY_GUARD_FIELDS = frozenset({'move_id', 'post_count', 'repost_confirmed'})
 
 # System parameters (``paylocity_connector.<name>``) and their defaults.
 PARAMETERS = {
@@ -114,9 +118,10 @@ class PaylocityPayRun(models.Model):
 
     # === PROCESSING === #
     fetch_attempts = fields.Integer('Fetch rounds with errors', readonly=True, copy=False)
-    hold_reason = fields.Text('Why it waits', readonly=True, copy=False)
-    build_warnings = fields.Text('Builder notes', readonly=True, copy=False)
-    accepted_differences = fields.Text(readonly=True, copy=False,
+    # Name employees and amounts: pay data.
+    hold_reason = fields.Text('Why it waits', readonly=True, copy=False, groups=PAY_DATA_GROUPS)
+    build_warnings = fields.Text('Builder notes', readonly=True, copy=False, groups=PAY_DATA_GROUPS)
+    accepted_differences = fields.Text(readonly=True, copy=False, groups=PAY_DATA_GROUPS,
                                        help="The differences with Paylocity's totals an accountant accepted.")
     repost_confirmed = fields.Boolean(readonly=True, copy=False,
                                       help="An accountant confirmed that a new entry may be made for this run.")
@@ -124,8 +129,10 @@ class PaylocityPayRun(models.Model):
     # === FETCH === #
     employees_listed = fields.Boolean(readonly=True, copy=False)
     employee_ids = fields.One2many('paylocity.pay.run.employee', 'run_id', string='Employees asked', readonly=True)
-    statement_ids = fields.One2many('paylocity.pay.run.statement', 'run_id', string='Pay statements', readonly=True)
-    line_ids = fields.One2many('paylocity.pay.run.line', 'run_id', string='Source lines', readonly=True)
+    statement_ids = fields.One2many('paylocity.pay.run.statement', 'run_id', string='Pay statements', readonly=True,
+                                    groups=PAY_DATA_GROUPS)
+    line_ids = fields.One2many('paylocity.pay.run.line', 'run_id', string='Source lines', readonly=True,
+                               groups=PAY_DATA_GROUPS)
     unmapped_ids = fields.One2many('paylocity.pay.run.unmapped', 'run_id', string='Unmapped codes', readonly=True)
     fetch_total = fields.Integer('Employees to ask', readonly=True)
     fetch_done = fields.Integer('Employees answered', readonly=True)
@@ -133,17 +140,22 @@ class PaylocityPayRun(models.Model):
     paid_count = fields.Integer('Employees paid', readonly=True)
     fetched_at = fields.Datetime(readonly=True, copy=False)
 
-    # === TOTALS === #
-    paylocity_gross = fields.Monetary("Paylocity gross", readonly=True, help="Σ grossPay of the run's statements.")
-    paylocity_net = fields.Monetary("Paylocity net", readonly=True, help="Σ netPay of the run's statements.")
-    gross = fields.Monetary('Gross (lines)', readonly=True, help="Σ earnings of the detail lines.")
-    deductions = fields.Monetary('Deductions (lines)', readonly=True)
-    employee_taxes = fields.Monetary('Employee taxes (lines)', readonly=True)
-    employer_cost = fields.Monetary('Employer cost (lines)', readonly=True,
+    # === TOTALS (pay data: a run of one employee is that employee's pay) === #
+    paylocity_gross = fields.Monetary("Paylocity gross", readonly=True, groups=PAY_DATA_GROUPS,
+                                      help="Σ grossPay of the run's statements.")
+    paylocity_net = fields.Monetary("Paylocity net", readonly=True, groups=PAY_DATA_GROUPS,
+                                    help="Σ netPay of the run's statements.")
+    gross = fields.Monetary('Gross (lines)', readonly=True, groups=PAY_DATA_GROUPS,
+                            help="Σ earnings of the detail lines.")
+    deductions = fields.Monetary('Deductions (lines)', readonly=True, groups=PAY_DATA_GROUPS)
+    employee_taxes = fields.Monetary('Employee taxes (lines)', readonly=True, groups=PAY_DATA_GROUPS)
+    employer_cost = fields.Monetary('Employer cost (lines)', readonly=True, groups=PAY_DATA_GROUPS,
                                     help="Employer taxes and contributions (mappings with a debit and a credit).")
-    net = fields.Monetary('Net (lines)', readonly=True, help="Gross − deductions − employee taxes.")
-    entry_total = fields.Monetary('Entry total', readonly=True, help="Total debit of the entry as built.")
-    entry_net_pay = fields.Monetary('Entry net pay', readonly=True,
+    net = fields.Monetary('Net (lines)', readonly=True, groups=PAY_DATA_GROUPS,
+                          help="Gross − deductions − employee taxes.")
+    entry_total = fields.Monetary('Entry total', readonly=True, groups=PAY_DATA_GROUPS,
+                                  help="Total debit of the entry as built.")
+    entry_net_pay = fields.Monetary('Entry net pay', readonly=True, groups=PAY_DATA_GROUPS,
                                     help="Credited to the net pay account by the entry as built.")
     entry_line_count = fields.Integer('Entry lines', readonly=True)
 
@@ -165,6 +177,24 @@ class PaylocityPayRun(models.Model):
         "This pay run (check date and run) is already recorded for this connection.")
     _run_number_range = models.Constraint(
         'CHECK (run_number BETWEEN 1 AND 99)', "Paylocity run ids go from 1 to 99.")
+
+    # === CRUD === #
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_entry_guard(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_entry_guard(vals)
+        return super().write(vals)
+
+    def _check_entry_guard(self, vals):
+        fields_set = ENTRY_GUARD_FIELDS.intersection(vals)
+        if fields_set and not self.env.su:
+            raise AccessError(self.env._(
+                "%(fields)s of a pay run are written by the connector only (Post, Re-post).",
+                fields=', '.join(sorted(self._fields[name].string for name in fields_set))))
 
     @api.depends('connection_id.paylocity_company_code', 'check_date', 'run_number')
     def _compute_name(self):
@@ -308,10 +338,12 @@ class PaylocityPayRun(models.Model):
         self._note(Markup('<p>%s</p><p>%s</p>') % (summary, detail or ''))
         self._schedule_todo(summary, detail)
 
-    def _alert_held(self, state):
+    def _alert_held(self, state, notice):
+        """``notice``: why, without names or amounts (whoever reads the run reads its activities; the full reason
+        is the run's ``hold_reason``, for pay data readers)."""
         summary = (self.env._("Pay run needs mapping") if state == 'needs_mapping'
                    else self.env._("Pay run needs review"))
-        self._schedule_todo(summary, self.hold_reason)
+        self._schedule_todo(summary, notice)
 
     def _schedule_todo(self, summary, note):
         """One open activity per subject for the accountant (not one per retry)."""

@@ -3,9 +3,10 @@
 from markupsafe import Markup
 
 from odoo import models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
-from ..const import ACCOUNTANT_GROUP, ADMIN_GROUP
+from ..const import ACCOUNTANT_GROUP
+from .access import check_caller
 from .paylocity_pay_run import ENTRY_STATUSES, GONE_STATUSES, TODO
 
 
@@ -13,9 +14,10 @@ class PaylocityPayRun(models.Model):
     _inherit = 'paylocity.pay.run'
 
     def _check_accountant(self):
-        if not (self.env.user.has_group(ADMIN_GROUP) or self.env.user.has_group(ACCOUNTANT_GROUP) or self.env.su):
-            raise AccessError(self.env._("Only Paylocity administrators and accounting managers can do this."))
-        self.check_access('write')
+        """What makes, re-makes or drops an entry is for accounting managers of the run's company (a Paylocity
+        administrator configures the connection, and does not post)."""
+        check_caller(self, 'write', (ACCOUNTANT_GROUP,),
+                     self.env._("Only accounting managers can post, fetch again, cancel or re-post pay runs."))
 
     def action_post(self):
         """Post now: build from the stored statements and post if everything is mapped and agrees (a run still
@@ -72,8 +74,8 @@ class PaylocityPayRun(models.Model):
                 raise UserError(self.env._("Pay run %(run)s has no statement: there is nothing to post.",
                                            run=run.name))
             run.write({'accepted_differences': '\n'.join(differences)})
-            run._note(Markup('<p>%s</p><pre>%s</pre>') % (
-                self.env._("Differences accepted by %(user)s:", user=self.env.user.name), '\n'.join(differences)))
+            # The differences name employees and amounts: on the run (pay data readers), not in its chatter.
+            run._note(self.env._("Differences accepted by %(user)s (listed under Notes).", user=self.env.user.name))
             run.with_context(paylocity_post_now=True)._build_and_post()
         return True
 
@@ -134,18 +136,21 @@ class PaylocityPayRun(models.Model):
 
     def action_view_entry(self):
         self.ensure_one()
+        check_caller(self)
         return {'type': 'ir.actions.act_window', 'res_model': 'account.move', 'res_id': self.move_id.id,
                 'view_mode': 'form'}
 
     def action_view_entries(self):
         self.ensure_one()
+        check_caller(self)
         return {'type': 'ir.actions.act_window', 'name': self.env._("Entries"), 'res_model': 'account.move',
                 'domain': [('paylocity_pay_run_id', '=', self.id)], 'view_mode': 'list,form'}
 
     def action_create_draft_rules(self):
         """Draft mappings for the codes this run found unmapped."""
         self.ensure_one()
-        self.env['paylocity.gl.rule'].check_access('create')
+        check_caller(self)
+        self.env['paylocity.gl.rule']._check_mapping_rights()
         rules = self.env['paylocity.gl.rule']._create_draft_rules(self.connection_id, runs=self,
                                                                   include_imported=False)
         return self._notify(self.env._("%(count)s draft mapping(s) created: fill in their accounts.",

@@ -80,14 +80,22 @@ class PaylocityPayRun(models.Model):
         accepted = bool(differences) and self.accepted_differences == '\n'.join(differences)
         state = result.verdict(setup_complete=not problems, review_accepted=accepted)
         hold = []
+        notice = []   # the same without names or amounts, for the activity (whoever reads the run reads it)
         if state == NEEDS_MAPPING:
             hold += problems
+            notice += problems
             if result.unmapped:
                 hold.append(self.env._("%(count)s code(s) have no usable mapping: %(codes)s.",
                                        count=len(result.unmapped),
                                        codes=', '.join(self._unmapped_label(u) for u in result.unmapped)))
+                notice.append(self.env._("%(count)s code(s) have no usable mapping: %(codes)s.",
+                                         count=len(result.unmapped),
+                                         codes=', '.join(self._unmapped_label(u, amount=False)
+                                                         for u in result.unmapped)))
         if differences:
             hold.append(self.env._("Differences with Paylocity's totals:") + '\n' + '\n'.join(differences))
+            notice.append(self.env._("%(count)s difference(s) with Paylocity's totals, listed on the pay run.",
+                                     count=len(differences)))
         net_pay = self._net_pay_of(result, net_account.id)
         warnings = list(result.warnings)
         unbound = self.employee_ids.filtered(lambda r: r.fetch_state == 'paid' and not r.binding_id)
@@ -112,13 +120,15 @@ class PaylocityPayRun(models.Model):
             'last_error': False,
         })
         if state in HELD_STATES:
-            self._alert_held(state)
+            self._alert_held(state, '\n'.join(notice))
         return result
 
-    def _unmapped_label(self, item):
+    def _unmapped_label(self, item, amount=True):
         label = '%s %s' % (item.det or '?', item.code or '?')
         if item.cost_center:
             label += ' (cost center %s)' % item.cost_center
+        if not amount:
+            return label
         return '%s = %s' % (label, format_amount(self.env, float(item.amount), self.currency_id))
 
     def _describe_differences(self, result):

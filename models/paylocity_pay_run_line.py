@@ -4,6 +4,8 @@ one row per employee asked (and the answer), their pay-statement summaries and d
 a build found unmapped."""
 from odoo import fields, models
 
+from ..const import PAY_DATA_GROUPS
+
 FETCH_STATES = [
     ('pending', 'To fetch'),
     ('paid', 'Paid'),
@@ -41,17 +43,23 @@ class PaylocityPayRunEmployee(models.Model):
     error = fields.Char(readonly=True)
     attempts = fields.Integer(readonly=True)
     fetched_at = fields.Datetime(readonly=True)
-    gross_pay = fields.Monetary(readonly=True, help="Σ grossPay of the employee's summaries in this run.")
-    net_pay = fields.Monetary(readonly=True, help="Σ netPay of the employee's summaries in this run.")
-    statement_ids = fields.One2many('paylocity.pay.run.statement', 'run_employee_id', string='Pay statements')
-    line_ids = fields.One2many('paylocity.pay.run.line', 'run_employee_id', string='Detail lines')
+    # Who was asked is for every Paylocity user (the fetch's progress); what they were paid is pay data.
+    gross_pay = fields.Monetary(readonly=True, groups=PAY_DATA_GROUPS,
+                                help="Σ grossPay of the employee's summaries in this run.")
+    net_pay = fields.Monetary(readonly=True, groups=PAY_DATA_GROUPS,
+                              help="Σ netPay of the employee's summaries in this run.")
+    statement_ids = fields.One2many('paylocity.pay.run.statement', 'run_employee_id', string='Pay statements',
+                                    groups=PAY_DATA_GROUPS)
+    line_ids = fields.One2many('paylocity.pay.run.line', 'run_employee_id', string='Detail lines',
+                               groups=PAY_DATA_GROUPS)
 
     _run_employee_uniq = models.Constraint(
         'UNIQUE (run_id, paylocity_employee_code)', "An employee is fetched once per pay run.")
 
 
 class PaylocityPayRunStatement(models.Model):
-    """A pay-statement summary of the run, as Paylocity returned it."""
+    """A pay-statement summary of the run, as Paylocity returned it (pay data: readable only by the payroll group
+    and accountants, security/ir.model.access.csv)."""
     _name = 'paylocity.pay.run.statement'
     _description = 'Paylocity pay run: pay statement'
     _order = 'run_id, transaction_number, id'
@@ -80,7 +88,8 @@ class PaylocityPayRunStatement(models.Model):
 
 
 class PaylocityPayRunLine(models.Model):
-    """A pay-statement detail line of the run (earning, deduction or tax), as Paylocity returned it."""
+    """A pay-statement detail line of the run (earning, deduction or tax), as Paylocity returned it (pay data, as
+    the statements)."""
     _name = 'paylocity.pay.run.line'
     _description = 'Paylocity pay run: pay statement line'
     _order = 'run_id, run_employee_id, id'
@@ -124,6 +133,6 @@ class PaylocityPayRunUnmapped(models.Model):
     code = fields.Char(readonly=True)
     cost_center = fields.Char(readonly=True, help="Set when the code is mapped for other cost centers only.")
     # The exact sum of the code's lines (see ``paylocity.pay.run.line.amount``).
-    amount = fields.Float(readonly=True, min_display_digits=2)
+    amount = fields.Float(readonly=True, min_display_digits=2, groups=PAY_DATA_GROUPS)
     employee_count = fields.Integer('Employees', readonly=True)
     reason = fields.Char(readonly=True, help="Why the mapping is missing or cannot be used.")

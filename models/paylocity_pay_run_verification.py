@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 
+from ..const import PAY_DATA_GROUPS
 from ..paylocity import payroll, verification
 
 _logger = logging.getLogger(__name__)
@@ -58,19 +59,23 @@ class PaylocityPayRun(models.Model):
     verified_at = fields.Datetime(
         'In agreement as of', readonly=True, copy=False,
         help="The last time Paylocity was read and the run's entries matched it.")
+    # What changed names employees and amounts: pay data; whether the run agrees is for everyone.
     open_difference = fields.Text(
-        readonly=True, copy=False,
+        readonly=True, copy=False, groups=PAY_DATA_GROUPS,
         help="What Paylocity changed that no correcting entry books yet, and why.")
     agreement = fields.Selection(AGREEMENT, compute='_compute_agreement', search='_search_agreement',
                                  compute_sudo=True, string='Agreement with Paylocity')
-    agreement_label = fields.Char(compute='_compute_agreement', compute_sudo=True, string='Agreement')
+    agreement_label = fields.Char(compute='_compute_agreement', compute_sudo=True, string='Agreement',
+                                  groups=PAY_DATA_GROUPS)
     correction_count = fields.Integer(compute='_compute_agreement', compute_sudo=True, string='Corrections')
-    posted_gross = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True,
+    posted_gross = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True, groups=PAY_DATA_GROUPS,
                                    help="Gross of the run's posted entries, net of corrections and reversals.")
-    posted_deductions = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True)
-    posted_employee_taxes = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True)
-    posted_net = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True)
-    posted_employer_cost = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True)
+    posted_deductions = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True, groups=PAY_DATA_GROUPS)
+    posted_employee_taxes = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True,
+                                            groups=PAY_DATA_GROUPS)
+    posted_net = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True, groups=PAY_DATA_GROUPS)
+    posted_employer_cost = fields.Monetary(compute='_compute_posted_totals', compute_sudo=True,
+                                           groups=PAY_DATA_GROUPS)
 
     # === AGREEMENT === #
     def _pending_corrections(self):
@@ -199,10 +204,12 @@ class PaylocityPayRun(models.Model):
             feedback=feedback)
 
     def _record_difference(self, text):
+        # What changed names employees and amounts: on the run (pay data readers), not in its chatter.
         if self.open_difference != text:
-            self._note(text)
+            self._note(self.env._("Paylocity changed this run after it was posted: see Agreement with Paylocity."))
         self.write({'open_difference': text})
-        self._schedule_todo(self.env._(DIFFERENCE_SUMMARY), text)
+        self._schedule_todo(self.env._(DIFFERENCE_SUMMARY),
+                            self.env._("See Agreement with Paylocity on the pay run."))
         return None
 
     def _cost_centers_now(self, summaries_now):
@@ -272,13 +279,14 @@ class PaylocityPayRun(models.Model):
         self._add_totals(after.paylocity_totals, before.paylocity_totals, after.totals, before.totals)
         self._close_difference(self.env._("Correction %(move)s made.", move=move.display_name))
         link = move._get_html_link()
+        # What changed (employees, amounts) is the entry's reference, for those who open entries.
         if post:
-            self._note(Markup("%s %s<br/>%s") % (self.env._("Correction posted:"), link, fix.label))
+            self._note(Markup("%s %s") % (self.env._("Correction posted:"), link))
         else:
-            self._note(Markup("%s %s<br/>%s") % (self.env._("Correction created in draft:"), link, fix.label))
+            self._note(Markup("%s %s") % (self.env._("Correction created in draft:"), link))
             self._schedule_todo(self.env._(CORRECTION_SUMMARY), self.env._(
-                "Paylocity changed this run after it was posted (%(what)s). Review the correcting entry %(move)s "
-                "and post it.", what=fix.label, move=move.display_name))
+                "Paylocity changed this run after it was posted. Review the correcting entry %(move)s and post it.",
+                move=move.display_name))
         return move
 
     def _add_totals(self, paylocity_after, paylocity_before, after, before):

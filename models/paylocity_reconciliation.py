@@ -9,6 +9,8 @@ and the differences. ``paylocity.reconciliation.account`` gives the balances the
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from .access import check_caller
+
 # The connector's posted entries, and posted reversals of them (sign -1: they undo their entry's totals).
 _MOVES = """
     SELECT m.id AS move_id, m.paylocity_pay_run_id AS run_id, m.id AS source_id, 1 AS sign
@@ -112,6 +114,7 @@ class PaylocityReconciliation(models.Model):
 
     def action_view_pay_runs(self):
         self.ensure_one()
+        check_caller(self)
         action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_pay_run')
         end = fields.Date.end_of(self.month, 'month')
         action['domain'] = [('connection_id', '=', self.connection_id.id), ('check_date', '>=', self.month),
@@ -120,6 +123,7 @@ class PaylocityReconciliation(models.Model):
 
     def action_view_accounts(self):
         self.ensure_one()
+        check_caller(self)
         action = self.env['ir.actions.act_window']._for_xml_id(
             'paylocity_connector.action_paylocity_reconciliation_account')
         action['domain'] = [('connection_id', '=', self.connection_id.id), ('month', '=', self.month)]

@@ -3,6 +3,8 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from . import encryption
+from .access import check_caller
+from ..const import SYSTEM_GROUP
 from ..paylocity.errors import ConfigurationError
 
 
@@ -33,7 +35,7 @@ class ResConfigSettings(models.TransientModel):
 
     def action_paylocity_reencrypt_secrets(self):
         """Re-encrypt every stored Paylocity secret with the primary (first) key."""
-        self.env['paylocity.connection'].check_access('write')
+        self._check_paylocity_key_rights()
         try:
             count = self.env['paylocity.connection']._reencrypt_all_secrets()
         except ConfigurationError as exc:
@@ -43,7 +45,7 @@ class ResConfigSettings(models.TransientModel):
 
     def action_paylocity_new_key(self):
         """Put a new key first in the key file, then re-encrypt every secret with it."""
-        self.env['paylocity.connection'].check_access('write')
+        self._check_paylocity_key_rights()
         try:
             encryption.add_key_to_file()
             count = self.env['paylocity.connection']._reencrypt_all_secrets()
@@ -53,6 +55,11 @@ class ResConfigSettings(models.TransientModel):
             "A new encryption key was added to the key file and %(count)s secret(s) re-encrypted with it. "
             "Older keys stay in the file so other databases using it can still read their secrets.",
             count=count))
+
+    def _check_paylocity_key_rights(self):
+        """The encryption key is the server's: system administrators only (they may write every connection)."""
+        check_caller(self, 'write', (SYSTEM_GROUP,))
+        self.env['paylocity.connection'].check_access('write')
 
     def _paylocity_notify(self, message):
         return {

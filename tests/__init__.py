@@ -31,3 +31,4 @@ from . import test_job_queue
 from . import test_payroll_verification
 from . import test_payroll_cash
 from . import test_fault_matrix
+from . import test_access

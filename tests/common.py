@@ -24,7 +24,7 @@ from odoo import Command, fields
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tests.common import release_test_lock
 
-from ..const import ADMIN_GROUP, USER_GROUP
+from ..const import ACCOUNTANT_GROUP, ADMIN_GROUP, USER_GROUP
 from ..paylocity.webhooks import hash_webhook_password
 from ..paylocity.hosts import sandbox_hosts
 from ..paylocity.transport import RetryPolicy
@@ -99,6 +99,14 @@ def payroll_body(process_id='2026011601', company='W1001'):
 def time_off_body(employee_id='E100', company='W1001'):
     return {'companyId': company, 'employeeId': employee_id, 'timeOffStartDate': '2026-02-02T00:00:00Z',
             'timeOffEndDate': '2026-02-03T00:00:00Z', 'hoursPerDay': 8.0, 'isAllDayEvent': True}
+
+
+def accountant_user(env, login, company):
+    """An accounting manager who is a Paylocity user of ``company`` only (no Paylocity administration): who maps,
+    posts and re-posts pay runs."""
+    return new_test_user(env, login=login, name='Payroll Accountant',
+                         groups='base.group_user,%s,%s' % (ACCOUNTANT_GROUP, USER_GROUP),
+                         company_id=company.id, company_ids=[Command.set([company.id])])
 
 
 def basic_auth(user=WEBHOOK_USER, password=WEBHOOK_PASSWORD):
@@ -349,6 +357,7 @@ class EventSetupMixin(EventQueueMixin):
         cls.pl_user = new_test_user(
             env, login='ev_user', groups='base.group_user,%s' % USER_GROUP,
             company_id=cls.company_a.id, company_ids=[(6, 0, [cls.company_a.id])])
+        cls.accountant = accountant_user(env, 'ev_accountant', cls.company_a)
         # Short, deterministic retry timing for the tests.
         params = env['ir.config_parameter'].sudo()
         params.set_param('paylocity_connector.event_retry_base_seconds', '60')
@@ -418,6 +427,7 @@ class PayrollCase(EventQueueMixin, TransactionCase):
         cls.pl_user = new_test_user(
             cls.env, login='pay_user', groups='base.group_user,%s' % USER_GROUP,
             company_id=cls.company_a.id, company_ids=[Command.set([cls.company_a.id])])
+        cls.accountant = accountant_user(cls.env, 'pay_accountant_a', cls.company_a)
 
     @classmethod
     def _setup_company(cls, paylocity_company, name):

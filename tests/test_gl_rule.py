@@ -100,14 +100,14 @@ class TestGlRule(PayrollCase):
         setup = self.setup['C1001']
         self.rule('OT').unlink()
         self.rule('DEN').unlink()
-        action = self.connection.with_user(self.admin_user).action_create_draft_rules()
+        action = self.connection.with_user(self.accountant).action_create_draft_rules()
         self.assertEqual(action['params']['type'], 'success')
         drafts = self.env['paylocity.gl.rule'].search([('connection_id', '=', self.connection.id),
                                                        ('posting_sides', '=', 'draft')])
         self.assertEqual(set(drafts.mapped('code')), {'OT', 'DEN'})
         self.assertEqual(drafts.filtered(lambda r: r.code == 'OT').analytic_mode, 'employee')
         # Pressed again: nothing new.
-        self.connection.with_user(self.admin_user).action_create_draft_rules()
+        self.connection.with_user(self.accountant).action_create_draft_rules()
         self.assertEqual(self.env['paylocity.gl.rule'].search_count([('connection_id', '=', self.connection.id),
                                                                      ('posting_sides', '=', 'draft')]), 2)
         self.assertEqual(setup['connection'].gl_rule_count, len(self.env['paylocity.gl.rule'].search(

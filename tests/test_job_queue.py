@@ -156,7 +156,7 @@ class TestJobQueue(EventSetupMixin, TransactionCase):
         PayRun._cron_process_pay_runs()
         self.assertEqual(seen, [broken.id, fine.id, broken.id], "failed means failed")
         # Queued again by the accountant: a fresh count.
-        broken.with_user(self.admin_user).action_retry()
+        broken.with_user(self.accountant).action_retry()
         self.assertRecordValues(broken, [{'state': 'new', 'attempt_count': 0}])
 
     def test_a_busy_run_is_left_to_its_owner_without_spending_an_attempt(self):

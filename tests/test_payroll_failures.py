@@ -114,7 +114,7 @@ class TestPayrollFailures(PayrollCase):
         # Fixed credentials, Retry: the stored answers (none here) are kept and the rest is fetched.
         creds = self.sandbox.credentials('C1001')
         self.connection._set_credentials('weblink', creds.weblink_client_id, creds.weblink_client_secret)
-        run.with_user(self.admin_user).action_retry()
+        run.with_user(self.accountant).action_retry()
         self.process_runs()
         self.assertEqual(run.state, 'posted')
 
@@ -140,7 +140,7 @@ class TestPayrollFailures(PayrollCase):
 
         # Fixed: Post makes the one entry from the stored statements, without asking Paylocity again.
         self.sandbox.reset_calls()
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'posted')
         self.assertEqual(len(self.moves_of(run)), 1)
         self.assertFalse(self.statement_calls())

@@ -36,7 +36,7 @@ class TestPayrollHolds(PayrollCase):
         run.sudo().next_try_at = self.now()
         self.process_runs()
         self.assertEqual(len(run.activity_ids), 1)
-        run.with_user(self.admin_user).action_create_draft_rules()
+        run.with_user(self.accountant).action_create_draft_rules()
         draft = self.env['paylocity.gl.rule'].search([('connection_id', '=', self.connection.id),
                                                       ('code', '=', 'BONUS')])
         self.assertEqual((draft.posting_sides, draft.det), ('draft', 'E'))
@@ -44,7 +44,7 @@ class TestPayrollHolds(PayrollCase):
         self.assertEqual(run.state, 'needs_mapping')   # a draft mapping has no account yet
 
         # The accountant fills it in: the run is built again and posts.
-        draft.with_user(self.admin_user).write({'debit_account_id': self.setup['C1001']['accounts']['bonus'].id})
+        draft.with_user(self.accountant).write({'debit_account_id': self.setup['C1001']['accounts']['bonus'].id})
         self.process_runs()
         self.assertEqual(run.state, 'posted')
         self.assertEqual(len(self.moves_of(run)), 1)
@@ -57,7 +57,7 @@ class TestPayrollHolds(PayrollCase):
         # A detail line that disagrees with its summary (as a corrected statement in Paylocity could).
         line = run.line_ids.filtered(lambda l: l.det_code == 'REG')[:1]
         line.sudo().amount = line.amount + 1.0
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'needs_review')
         self.assertFalse(self.moves_of(run))
         self.assertIn('Gross', run.hold_reason)
@@ -66,7 +66,7 @@ class TestPayrollHolds(PayrollCase):
         self.assertEqual(run.activity_ids.summary, 'Pay run needs review')
 
         # The accountant accepts the listed differences: the entry is built from the detail lines, balanced.
-        run.with_user(self.admin_user).action_accept_differences()
+        run.with_user(self.accountant).action_accept_differences()
         self.assertEqual(run.state, 'posted')
         move = run.move_id
         self.assertEqual(sum(Decimal(str(line.debit)) for line in move.line_ids),
@@ -91,7 +91,7 @@ class TestPayrollHolds(PayrollCase):
         self.assertEqual(doubled_line.det_type, 'ER')
         doubled_line.sudo().copy()
         missing_line.sudo().unlink()
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'needs_review')
         self.assertFalse(self.moves_of(run))
         reasons = run.hold_reason.splitlines()
@@ -112,7 +112,7 @@ class TestPayrollHolds(PayrollCase):
         stored = sum((d.amount for pay in run._employee_pays() if pay.employee_id == reg.paylocity_employee_code
                       for d in pay.details if d.det_code == 'REG'), Decimal(0))
         self.assertEqual(stored, exact)
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'posted')
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
 

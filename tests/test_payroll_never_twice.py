@@ -46,7 +46,7 @@ class TestPayrollNeverTwice(PayrollCase):
             lambda e: e.process_code == regular.process_id))
         run.sudo().next_try_at = self.now()
         self.process_runs()
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         found, created = self.env['paylocity.pay.run']._get_or_create(self.connection, regular.check_date,
                                                                        regular.run_id, source='poll')
         self.assertEqual((found, created), (run, False))
@@ -81,10 +81,10 @@ class TestPayrollNeverTwice(PayrollCase):
         self.process_runs()
         self.deliver_payroll(regular.process_id)   # a duplicate within the window: recorded, never processed
         self.process_all()
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(self.moves_of(run), original)
 
-        wizard = self.env['paylocity.pay.run.repost'].with_user(self.admin_user).create(
+        wizard = self.env['paylocity.pay.run.repost'].with_user(self.accountant).create(
             {'run_id': run.id, 'reason': 'Reversed to fix the federal tax mapping'})
         with self.assertRaises(UserError):
             wizard.action_repost()   # not confirmed
@@ -99,7 +99,7 @@ class TestPayrollNeverTwice(PayrollCase):
         self.assertTrue(run.message_ids.filtered(lambda m: 'Reversed to fix the federal tax mapping' in m.body))
         # Confirmed once means once.
         with self.assertRaises(UserError):
-            run.with_user(self.admin_user)._repost('again')
+            run.with_user(self.accountant)._repost('again')
         run.sudo().next_try_at = self.now()
         self.process_runs()
         self.assertEqual(len(self.moves_of(run)), 2)
@@ -158,7 +158,7 @@ class TestPayrollNeverTwice(PayrollCase):
         run.sudo().next_try_at = self.now()
         self.process_runs()
         self.assertFalse(self.moves_of(run))
-        run.with_user(self.admin_user)._repost('Deleted by mistake')
+        run.with_user(self.accountant)._repost('Deleted by mistake')
         self.assertEqual((run.move_id.state, run.move_id.paylocity_generation), ('draft', 2))
         self.assertEqual(len(self.moves_of(run)), 1)
 

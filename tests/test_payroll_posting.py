@@ -133,7 +133,7 @@ class TestPayrollPosting(PayrollCase):
         self.assertFalse(self.moves_of(run))
         with self.assertRaises(AccessError):
             run.with_user(self.pl_user).action_post()
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual((run.state, run.move_id.state), ('posted', 'posted'))
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
 

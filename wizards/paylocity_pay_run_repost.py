@@ -17,6 +17,8 @@ class PaylocityPayRunRepost(models.TransientModel):
 
     def action_repost(self):
         self.ensure_one()
+        self.check_access('write')
+        self.run_id._check_accountant()
         if not self.confirm:
             raise UserError(self.env._("Tick the confirmation first: a new entry will be posted."))
         move = self.run_id._repost(self.reason)

@@ -27,5 +27,6 @@ class PaylocityWebhookCredentials(models.TransientModel):
             wizard.password = box.decrypt(wizard.password_encrypted) if wizard.password_encrypted else False
 
     def action_done(self):
+        self.check_access('unlink')
         self.unlink()
         return {'type': 'ir.actions.act_window_close'}
