@@ -82,6 +82,11 @@ PARAMETERS = {
 }
 
 
+def _pay_total(string, **kwargs):
+    """A total of the run's statements or entry: pay data."""
+    return fields.Monetary(string, readonly=True, groups=PAY_DATA_GROUPS, **kwargs)
+
+
 class RunBusy(JobBusy):
     """Another transaction holds or has just changed this pay run: leave it to that one, try again later."""
 
@@ -141,22 +146,16 @@ class PaylocityPayRun(models.Model):
     fetched_at = fields.Datetime(readonly=True, copy=False)
 
     # === TOTALS (pay data: a run of one employee is that employee's pay) === #
-    paylocity_gross = fields.Monetary("Paylocity gross", readonly=True, groups=PAY_DATA_GROUPS,
-                                      help="Σ grossPay of the run's statements.")
-    paylocity_net = fields.Monetary("Paylocity net", readonly=True, groups=PAY_DATA_GROUPS,
-                                    help="Σ netPay of the run's statements.")
-    gross = fields.Monetary('Gross (lines)', readonly=True, groups=PAY_DATA_GROUPS,
-                            help="Σ earnings of the detail lines.")
-    deductions = fields.Monetary('Deductions (lines)', readonly=True, groups=PAY_DATA_GROUPS)
-    employee_taxes = fields.Monetary('Employee taxes (lines)', readonly=True, groups=PAY_DATA_GROUPS)
-    employer_cost = fields.Monetary('Employer cost (lines)', readonly=True, groups=PAY_DATA_GROUPS,
-                                    help="Employer taxes and contributions (mappings with a debit and a credit).")
-    net = fields.Monetary('Net (lines)', readonly=True, groups=PAY_DATA_GROUPS,
-                          help="Gross − deductions − employee taxes.")
-    entry_total = fields.Monetary('Entry total', readonly=True, groups=PAY_DATA_GROUPS,
-                                  help="Total debit of the entry as built.")
-    entry_net_pay = fields.Monetary('Entry net pay', readonly=True, groups=PAY_DATA_GROUPS,
-                                    help="Credited to the net pay account by the entry as built.")
+    paylocity_gross = _pay_total("Paylocity gross", help="Σ grossPay of the run's statements.")
+    paylocity_net = _pay_total("Paylocity net", help="Σ netPay of the run's statements.")
+    gross = _pay_total('Gross (lines)', help="Σ earnings of the detail lines.")
+    deductions = _pay_total('Deductions (lines)')
+    employee_taxes = _pay_total('Employee taxes (lines)')
+    employer_cost = _pay_total('Employer cost (lines)',
+                               help="Employer taxes and contributions (mappings with a debit and a credit).")
+    net = _pay_total('Net (lines)', help="Gross − deductions − employee taxes.")
+    entry_total = _pay_total('Entry total', help="Total debit of the entry as built.")
+    entry_net_pay = _pay_total('Entry net pay', help="Credited to the net pay account by the entry as built.")
     entry_line_count = fields.Integer('Entry lines', readonly=True)
 
     # === ENTRY === #

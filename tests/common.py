@@ -584,6 +584,14 @@ class PayrollCase(EventQueueMixin, TransactionCase):
         self.process_all()
         return regular, self.run_of(regular, connection=connection)
 
+    def run_held_for_mapping(self):
+        """The latest off-cycle (bonus) run, delivered and processed with BONUS unmapped: (sandbox run, pay run)."""
+        _regular, off_cycle = self.latest_runs()
+        self.setup['C1001']['rules'].filtered(lambda rule: rule.code == 'BONUS').unlink()
+        self.deliver_payroll(off_cycle.process_id)
+        self.process_all()
+        return off_cycle, self.run_of(off_cycle)
+
     def moves_of(self, run):
         return self.env['account.move'].search([('paylocity_pay_run_id', '=', run.id)])
 

@@ -45,20 +45,12 @@ class AccessCase(PayrollCase):
             company_id=company.id, company_ids=[Command.set([company.id])])
 
     def posted_run(self):
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        _regular, run = self.run_latest()
         self.assertEqual(run.state, 'posted')
         return run
 
     def held_run(self):
-        """The off-cycle bonus run held: BONUS has no mapping."""
-        _regular, off_cycle = self.latest_runs()
-        self.setup['C1001']['rules'].filtered(lambda rule: rule.code == 'BONUS').unlink()
-        self.deliver_payroll(off_cycle.process_id)
-        self.process_all()
-        run = self.run_of(off_cycle)
+        _off_cycle, run = self.run_held_for_mapping()
         self.assertEqual(run.state, 'needs_mapping')
         return run
 
@@ -216,10 +208,7 @@ class TestSegregationOfDuties(AccessCase):
 
     def test_a_paylocity_administrator_posts_nothing_and_queues_nothing_that_posts(self):
         self.connection.payroll_posting = 'manual'
-        regular, _off = self.latest_runs()
-        self.deliver_payroll(regular.process_id)
-        self.process_all()
-        run = self.run_of(regular)
+        _regular, run = self.run_latest()
         self.assertEqual(run.state, 'ready')
         before = run.read(['state', 'next_try_at', 'post_count'])
         admin_run = run.with_user(self.admin_user)

@@ -96,7 +96,7 @@ class TestFaultMatrixPayRun(PayrollCase):
             self.assertEqual(run.state, 'failed')
             self.assertEqual(run.activity_ids.summary, 'Fetching the pay statements failed')
             self.assertFalse(self.moves_of(run))
-            run.with_user(self.admin_user).action_retry()
+            run.with_user(self.accountant).action_retry()
             self.process_runs()
 
         # Whatever the fault: one entry, with every statement's amounts; nobody asked for, or stored, twice.

@@ -56,7 +56,7 @@ class TestPayrollEmployeeList(PayrollCase):
         # Not due yet: the cron leaves it alone; Post does not build it either.
         self.process_runs()
         self.assertEqual(run.attempt_count, 1)
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assert_unlisted(run)
 
         # Due: the list is read, the late hire is asked, and the one entry has their pay.
@@ -88,7 +88,7 @@ class TestPayrollEmployeeList(PayrollCase):
 
         # Fixed on Paylocity's side: Post queues the run again, and it posts with everyone.
         self.sandbox.clear_faults()
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.process_runs()
         self.assertEqual(run.state, 'posted')
         self.assertIn(self.late, run.employee_ids.mapped('paylocity_employee_code'))
@@ -106,14 +106,14 @@ class TestPayrollEmployeeList(PayrollCase):
         run.sudo().employees_listed = False
         self.sandbox.reset_calls()
 
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'new')
         self.assertFalse(self.moves_of(run))
         self.process_runs()
         asked = {c.path.split('/employees/')[1].split('/')[0] for c in self.statement_calls()}
         self.assertEqual(asked, {self.late})
         self.assertEqual(run.state, 'ready')
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'posted')
         self.assertEqual(self.posted_balances(run.move_id), self.expected(self.regular,
                                                                           override=self.without_late_analytic))

@@ -70,16 +70,9 @@ class TestAdministratorTour(TourMixin, HttpCase, PaylocityCase):
 class TestAccountantTour(TourMixin, HttpCase, PayrollCase):
 
     def test_accountant_maps_the_held_code_posts_and_opens_the_entry(self):
-        _regular, off_cycle = self.latest_runs()
-        self.setup['C1001']['rules'].filtered(lambda rule: rule.code == 'BONUS').unlink()
-        self.deliver_payroll(off_cycle.process_id)
-        self.process_all()
-        run = self.run_of(off_cycle)
+        off_cycle, run = self.run_held_for_mapping()
         self.assertEqual(run.state, 'needs_mapping')
-        accountant = new_test_user(
-            self.env, login='pay_accountant', name='Payroll Accountant',
-            groups='base.group_user,account.group_account_manager,paylocity_connector.group_paylocity_user',
-            company_id=self.company_a.id, company_ids=[Command.set([self.company_a.id])])
+        accountant = self.accountant   # an accounting manager, not a Paylocity administrator
         bonus_account = self.setup['C1001']['accounts']['bonus']
 
         self.run_tour('paylocity_accountant_tour', {
