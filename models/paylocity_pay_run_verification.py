@@ -277,8 +277,8 @@ class PaylocityPayRun(models.Model):
                 what=fix.label, error=payroll.error_text(exc)))
         self._replace_statements(comparison, current, move)
         self._add_totals(after.paylocity_totals, before.paylocity_totals, after.totals, before.totals)
-        self._close_difference(self.env._("Correction %(move)s made.", move=move.display_name))
-        link = move._get_html_link()
+        self._close_difference(self.env._("Correction %(move)s made.", move=self._entry_title(move)))
+        link = move._get_html_link(title=self._entry_title(move))
         # What changed (employees, amounts) is the entry's reference, for those who open entries.
         if post:
             self._note(Markup("%s %s") % (self.env._("Correction posted:"), link))
@@ -286,8 +286,14 @@ class PaylocityPayRun(models.Model):
             self._note(Markup("%s %s") % (self.env._("Correction created in draft:"), link))
             self._schedule_todo(self.env._(CORRECTION_SUMMARY), self.env._(
                 "Paylocity changed this run after it was posted. Review the correcting entry %(move)s and post it.",
-                move=move.display_name))
+                move=self._entry_title(move)))
         return move
+
+    def _entry_title(self, move):
+        """How the run's chatter names an entry: its number, never its reference (what changed, whose pay)."""
+        if move.name and move.name != '/':
+            return move.name
+        return self.env._("draft entry %(id)s", id=move.id)
 
     def _add_totals(self, paylocity_after, paylocity_before, after, before):
         """Paylocity's totals as last read: the stored ones moved by the changed employees' delta."""

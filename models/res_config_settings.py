@@ -2,10 +2,10 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from . import encryption
-from .access import check_caller
 from ..const import SYSTEM_GROUP
 from ..paylocity.errors import ConfigurationError
+from . import encryption
+from .access import check_caller
 
 
 class ResConfigSettings(models.TransientModel):

@@ -4,11 +4,13 @@ run as the user, with any context the client sends): pay amounts only for the pa
 mappings, posting options and posting only for accounting managers; every public action refuses a caller without
 the rights or of another company before it works as superuser; the fields the never-twice guard reads are
 written by the connector only."""
+import datetime
 import inspect
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tests.common import release_test_lock
 from odoo.tools import format_amount
 
 from ..const import ACCOUNTANT_GROUP, ADMIN_GROUP, PAYROLL_GROUP, USER_GROUP
@@ -143,6 +145,30 @@ class TestPayData(AccessCase):
         run.with_user(self.accountant).action_accept_differences()
         self.assertEqual(run.state, 'posted')
 
+        self.assertNoPayDataInChatter(run, [amount, 'difference 1.00', line.paylocity_employee_code, *names])
+
+    def test_a_correction_tells_the_chatter_that_paylocity_changed_the_run_not_what(self):
+        check_date = self.history_date + datetime.timedelta(days=7)
+        process_id = self.sandbox.run_payroll('C1001', check_date.isoformat())
+        self.deliver_payroll(process_id)
+        self.process_all()
+        sandbox_run = self.data().run(process_id)
+        run = self.run_of(sandbox_run)
+        self.assertEqual(run.state, 'posted')
+        voided = sandbox_run.statements[0]
+        void_number = self.sandbox.void_check('C1001', process_id, voided.employee_id)
+        with release_test_lock():
+            self.connection._poll_pay_runs(today=check_date)
+        self.env.invalidate_all()
+        correction = self.moves_of(run).filtered('paylocity_fingerprint')
+        self.assertEqual(correction.state, 'draft')
+        self.assertIn(voided.employee_id, correction.paylocity_reason)   # the entry says what changed
+        name = self.setup['C1001']['bindings'][voided.employee_id].employee_id.name
+        net = format_amount(self.env, float(voided.net), run.currency_id)
+        self.assertNoPayDataInChatter(run, ['employee %s' % voided.employee_id, name, net, 'void %s' % void_number])
+
+    def assertNoPayDataInChatter(self, run, secrets):
+        """What a Paylocity user reads of the run's chatter and activities holds none of ``secrets``."""
         self.env.invalidate_all()
         as_user = run.with_user(self.pl_user)
         texts = as_user.message_ids.mapped('body') + as_user.activity_ids.mapped('note')
@@ -152,12 +178,8 @@ class TestPayData(AccessCase):
             [('model', '=', 'paylocity.pay.run'), ('res_id', '=', run.id)]).mapped('body')
         self.assertTrue(texts)
         for text in texts:
-            text = str(text or '')
-            self.assertNotIn(amount, text)
-            self.assertNotIn('difference 1.00', text)
-            self.assertNotIn(line.paylocity_employee_code, text)
-            for name in names:
-                self.assertNotIn(name, text)
+            for secret in secrets:
+                self.assertNotIn(secret, str(text or ''))
 
 
 @tagged('post_install', '-at_install')
