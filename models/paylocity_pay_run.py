@@ -25,9 +25,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
+from ..const import PAY_DATA_GROUPS
 from ..paylocity import payroll
 from ..paylocity.models import parse_date
-from ..const import PAY_DATA_GROUPS
 from .paylocity_job_mixin import JobBusy
 
 TODO = 'mail.mail_activity_data_todo'
