@@ -152,21 +152,21 @@ class TestPayrollHolds(PayrollCase):
         self.assertEqual(run.state, 'needs_mapping')
         self.assertIn('Paylocity pays in US dollars, but company %s keeps its books in EUR' % self.company_a.name,
                       run.hold_reason)
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'needs_mapping')
         self.assertFalse(self.moves_of(run))
 
         self.company_a.currency_id = self.env.ref('base.USD')
         journal = self.connection.journal_id
         journal.currency_id = euro
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'needs_mapping')
         self.assertIn('journal %s is in EUR' % journal.display_name, run.hold_reason)
         self.assertNotIn('keeps its books', run.hold_reason)
         self.assertFalse(self.moves_of(run))
 
         journal.currency_id = self.env.ref('base.USD')   # a journal in dollars is fine
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(run.state, 'posted')
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
 

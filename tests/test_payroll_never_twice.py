@@ -113,7 +113,7 @@ class TestPayrollNeverTwice(PayrollCase):
         run = self.run_of(regular)
         original = run.move_id
         original._reverse_moves([{'date': regular.check_date, 'ref': 'Reversal'}], cancel=True)
-        run.with_user(self.admin_user)._repost('Reversed by mistake')
+        run.with_user(self.accountant)._repost('Reversed by mistake')
         repost = run.move_id
         repost._reverse_moves([{'date': regular.check_date, 'ref': 'Reversal'}], cancel=True)
         Run = self.env['paylocity.pay.run']
@@ -126,12 +126,12 @@ class TestPayrollNeverTwice(PayrollCase):
         self.assertIn(run, Run.search([('entry_status', '=', 'posted')]))
         self.assertNotIn(run, Run.search([('entry_status', 'in', ('reversed', 'cancelled', 'deleted'))]))
         with self.assertRaises(UserError):
-            run.with_user(self.admin_user)._repost('Again')
+            run.with_user(self.accountant)._repost('Again')
         run.sudo().write({'repost_confirmed': True, 'state': 'fetched'})   # even a confirmation on record
-        run.with_user(self.admin_user).action_post()
+        run.with_user(self.accountant).action_post()
         self.assertEqual(self.moves_of(run), original | repost)
         with self.assertRaises(UserError):
-            run.with_user(self.admin_user).action_cancel()
+            run.with_user(self.accountant).action_cancel()
 
         # Its reversal deleted (only a draft can be): the original books, the status stays posted.
         original.reversal_move_ids.unlink()

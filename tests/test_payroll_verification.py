@@ -343,7 +343,7 @@ class TestPayrollVerification(PayrollCase):
         original._reverse_moves([{'date': original.date, 'ref': 'Reversal'}], cancel=True)
         self.assertEqual(run.entry_status, 'reversed')
         with self.assertRaises(UserError) as refused:
-            run.with_user(self.admin_user)._repost('Mapping fixed')
+            run.with_user(self.accountant)._repost('Mapping fixed')
         self.assertIn('reverse %s' % correction.display_name, str(refused.exception))
         self.assertIn('count them twice', str(refused.exception))
         self.assertEqual(self.moves_of(run), original | correction)
@@ -352,7 +352,7 @@ class TestPayrollVerification(PayrollCase):
         # Reversed, the correction no longer books: the re-post is confirmed, but the build waits for a mapping.
         correction._reverse_moves([{'date': correction.date, 'ref': 'Reversal'}], cancel=True)
         self.rule_of('FITW').unlink()
-        run.with_user(self.admin_user)._repost('Mapping fixed')
+        run.with_user(self.accountant)._repost('Mapping fixed')
         self.assertEqual((run.state, run.repost_confirmed), ('needs_mapping', True))
         # Meanwhile the correction's reversal is taken back: the correction books again, so the re-post waits.
         correction.reversal_move_ids.button_draft()
