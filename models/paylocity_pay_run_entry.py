@@ -187,7 +187,8 @@ class PaylocityPayRun(models.Model):
         blocker = self.post_count and self._repost_blocker()
         if blocker:   # confirmed while no correction was live, but one is now: the re-post waits, saying why
             self._set_state('needs_review', {'hold_reason': blocker})
-            self._alert_held('needs_review')
+            self._alert_held('needs_review', self.env._(
+                "Corrections still book Paylocity's later changes: the re-post waits until they are reversed."))
             return self.env['account.move']
         generation = self.post_count + 1
         move_vals = self._move_vals(result, generation)
