@@ -106,7 +106,7 @@ def _webhook(srv, req, body):
     statuses = srv.send_webhook(body["url"], body["event_type"], body["company_id"],
                                 employee_id=body.get("employee_id"), process_id=body.get("process_id"),
                                 auth=tuple(auth) if auth else None, copies=int(body.get("copies", 1)),
-                                shuffle=bool(body.get("shuffle", False)))
+                                shuffle=bool(body.get("shuffle", False)), parallel=int(body.get("parallel", 1)))
     return json_response(200, {"statuses": statuses})
 
 

@@ -345,13 +345,14 @@ class SandboxServer:
 
     # ------------------------------------------------------------------ webhooks
     def send_webhook(self, url, event_type, company_id, *, employee_id=None, process_id=None, auth=None,
-                     copies=1, shuffle=False, timeout=10.0, expect_continue=True) -> list:
+                     copies=1, shuffle=False, timeout=10.0, expect_continue=True, parallel=1) -> list:
         """POST Paylocity legacy webhook bodies; ``employee_id``/``process_id`` may be lists. -> statuses."""
         with self.lock:
             bodies = build_bodies(self.company(company_id), event_type, employee_id=employee_id,
                                   process_id=process_id)
         return deliver(url, bodies, auth=auth, copies=copies, shuffle=shuffle, timeout=timeout,
-                       expect_continue=expect_continue, seed=f"{self.seed}:{company_id}:{event_type}")
+                       expect_continue=expect_continue, seed=f"{self.seed}:{company_id}:{event_type}",
+                       parallel=parallel)
 
     # ------------------------------------------------------------------ request pipeline
     def handle(self, req: Request) -> Response:

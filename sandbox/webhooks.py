@@ -10,8 +10,10 @@ import base64
 import datetime as dt
 import json
 import random
+import threading
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 from .data import Company, Employee
@@ -133,10 +135,11 @@ BUILDERS = {"new_hire": new_hire, "termination": termination, "employee_change":
 
 
 def deliver(url: str, bodies: list, *, auth=None, copies: int = 1, shuffle: bool = False, timeout: float = 10.0,
-            expect_continue: bool = True, seed=None) -> list:
+            expect_continue: bool = True, seed=None, parallel: int = 1) -> list:
     """POST each body ``copies`` times (optionally shuffled); returns the HTTP statuses in sending order.
 
-    A delivery that gets no HTTP answer is reported as status 0.
+    ``parallel`` > 1 sends from that many threads, which all start together (a burst, as Paylocity sends after a
+    mass change). A delivery that gets no HTTP answer is reported as status 0.
     """
     queue = [b for b in bodies for _ in range(max(1, int(copies)))]
     if shuffle:
@@ -152,17 +155,31 @@ def deliver(url: str, bodies: list, *, auth=None, copies: int = 1, shuffle: bool
         user, password = auth
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # never via a proxy
-    statuses = []
-    for body in queue:
+
+    def post(body):
         request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), headers=headers,
                                          method="POST")
         try:
             with opener.open(request, timeout=timeout) as response:
                 response.read()
-                statuses.append(response.status)
+                return response.status
         except urllib.error.HTTPError as exc:
             exc.read()
-            statuses.append(exc.code)
+            return exc.code
         except (urllib.error.URLError, OSError):
-            statuses.append(0)
-    return statuses
+            return 0
+
+    workers = max(1, min(int(parallel), len(queue)))
+    if workers == 1:
+        return [post(body) for body in queue]
+    start = threading.Barrier(workers)
+
+    def post_together(body):
+        try:
+            start.wait(timeout)
+        except threading.BrokenBarrierError:   # fewer bodies left than threads: no one waits for ever
+            pass
+        return post(body)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(post_together, queue))

@@ -8,6 +8,10 @@ import pytest
 import requests
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64   # a burst of 50 connections must not overflow the listen backlog
+
+
 class Receiver:
     """A tiny HTTP receiver on 127.0.0.1 that records deliveries and answers a chosen status."""
 
@@ -27,7 +31,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/paylocity/webhook/abc"
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
@@ -99,6 +103,14 @@ def test_copies_and_shuffle(shared, receiver):
     got = [b["employeeId"] for b in receiver.bodies]
     assert sorted(got) == sorted(ids * 2)
     assert got != [i for i in ids for _ in range(2)]           # not in the original order
+
+
+def test_parallel_delivery_sends_every_copy_at_once(shared, receiver):
+    ids = ["1003", "1004", "1005", "1006", "1007"]
+    statuses = shared.send_webhook(receiver.url, "employee_change", "C1001", employee_id=ids, copies=10,
+                                   parallel=50)
+    assert statuses == [200] * 50
+    assert sorted(b["employeeId"] for b in receiver.bodies) == sorted(ids * 10)
 
 
 def test_statuses_report_receiver_answers(shared):
