@@ -24,7 +24,7 @@ MAX_RETRY_AFTER = 0.2
 OPTIONS = dict(FAST, retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, max_total=30.0,
                                        max_retry_after=MAX_RETRY_AFTER))
 
-# Pay-run rows: name -> (faults as sandbox.inject arguments, with "{emp}" for the 8th employee of the run;
+# Pay-run rows: name -> (faults as sandbox.inject arguments, "%s" in a path standing for the 8th employee;
 # the end state of the first processing round: 'posted' (absorbed within the call), 'retrying' (the run comes
 # back on its own at next_try_at), 'failed' (an activity for the accountant, who presses Retry)).
 PAY_RUN_ROWS = {
