@@ -15,9 +15,6 @@ It starts its own PostgreSQL (tools/lib/odoo_env.sh: fsync off, as the tests run
 ``odoo-bin shell`` (a real registry and cursor; the sync commits after each chunk as its cron does), with the
 sandbox in the same process on 127.0.0.1 at Paylocity's rate limits, and stops everything at the end.
 """
-import argparse
-import json
-import sys
 
 import benchlib
 
@@ -223,24 +220,19 @@ def render(args, r, info):
     ])
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--employees", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=25, help="WebLink calls per second (sandbox and client)")
+def options(parser):
+    benchlib.add_payroll_options(parser)
     parser.add_argument("--nextgen-rate", type=float, default=3, help="NextGen calls per second")
     parser.add_argument("--families", default="weblink,nextgen")
-    benchlib.add_stack_options(parser)
-    args = parser.parse_args()
-    benchlib.require_odoo_tree()
+
+
+def main():
+    args = benchlib.parse_args(__doc__, options)
     info = benchlib.machine_info()
     script = MEASURE % {"employees": args.employees, "rate": args.rate, "nextgen_rate": args.nextgen_rate,
                         "families": tuple(args.families.split(","))}
     result = benchlib.measure_in_odoo("paylocity-bench-employees.", DB, script, keep=args.keep)
-    print(json.dumps(result, indent=1, default=str), file=sys.stderr)
-    section = render(args, result, info)
-    print(section)
-    if args.write:
-        benchlib.write_section(HEADING, section)
+    benchlib.report(args, HEADING, result, render(args, result, info))
 
 
 if __name__ == "__main__":

@@ -17,9 +17,6 @@ It starts its own PostgreSQL (tools/lib/odoo_env.sh: fsync off, as the tests run
 ``odoo-bin shell`` (a real registry and cursor; the fetch commits after each batch of 200 employees as the cron
 does), with the sandbox in the same process on 127.0.0.1, and stops everything at the end.
 """
-import argparse
-import json
-import sys
 
 import benchlib
 
@@ -32,7 +29,7 @@ import json, time
 from decimal import Decimal
 from odoo import Command
 from odoo.addons.paylocity_connector.sandbox import SandboxServer
-from odoo.addons.paylocity_connector.paylocity.hosts import sandbox_hosts
+from odoo_setup import accounting_company, bind_people, fetch_run, sandbox_connection
 
 N, RATE = %(employees)d, %(rate)s
 env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
@@ -41,32 +38,19 @@ result = {'employees': N}
 started = time.perf_counter()
 srv = SandboxServer(seed=6, employees=N, companies=('C1001',), weblink_rate_limit=RATE, history_runs=1).start()
 result['sandbox_seconds'] = time.perf_counter() - started
-hosts = sandbox_hosts(srv.base_url)
 data = srv.company('C1001')
 regular = data.runs_on(max(r.check_date for r in data.pay_runs))[0]
 
 # --- accounting set-up: a company with a chart, payroll accounts, analytic accounts per department ------
-company = env['res.company'].create({'name': 'Bench Payroll Co', 'country_id': env.ref('base.us').id})
-env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
-env = env(context=dict(env.context, allowed_company_ids=[company.id]))
-cr.commit()
-A = env['account.account'].with_company(company)
-acc = {key: A.create({'code': code, 'name': key, 'account_type': kind, 'company_ids': [Command.set([company.id])]})
-       for key, code, kind in (('wages', 'B6101', 'expense'), ('overtime', 'B6102', 'expense'),
-                               ('bonus', 'B6103', 'expense'), ('er_tax', 'B6104', 'expense'),
-                               ('k401', 'B2301', 'liability_current'), ('benefits', 'B2302', 'liability_current'),
-                               ('federal', 'B2303', 'liability_current'), ('state', 'B2304', 'liability_current'),
-                               ('futa', 'B2305', 'liability_current'), ('net', 'B2309', 'liability_current'))}
+company, env, acc = accounting_company(env, 'Bench Payroll Co', (
+    ('wages', 'B6101', 'expense'), ('overtime', 'B6102', 'expense'), ('bonus', 'B6103', 'expense'),
+    ('er_tax', 'B6104', 'expense'), ('k401', 'B2301', 'liability_current'), ('benefits', 'B2302', 'liability_current'),
+    ('federal', 'B2303', 'liability_current'), ('state', 'B2304', 'liability_current'),
+    ('futa', 'B2305', 'liability_current'), ('net', 'B2309', 'liability_current')))
 irs = env['res.partner'].create({'name': 'IRS', 'company_id': company.id})
 plan = env['account.analytic.plan'].create({'name': 'Departments'})
-connection = env['paylocity.connection'].create({
-    'name': 'Bench payroll', 'paylocity_company_code': 'C1001', 'company_id': company.id,
-    'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
-    'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
-    'sync_employees': False, 'analytic_level': '2', 'payroll_net_pay_account_id': acc['net'].id,
-    'payroll_start_date': '2020-01-01'}).with_context(paylocity_client_options={'weblink_rate': RATE})
-creds = srv.credentials('C1001')
-connection._set_credentials('weblink', creds.weblink_client_id, creds.weblink_client_secret)
+connection = sandbox_connection(env, srv, company, 'Bench payroll', payroll_net_pay_account_id=acc['net'].id
+                                ).with_context(paylocity_client_options={'weblink_rate': RATE})
 Code = env['paylocity.code']
 codes = {}
 for resource, code_type in (('earnings', 'earning'), ('deductions', 'deduction'), ('taxes', 'tax'),
@@ -89,14 +73,7 @@ for code, (debit, credit) in mapping.items():
         'debit_account_id': debit and acc[debit].id, 'credit_account_id': credit and acc[credit].id,
         'analytic_mode': 'employee' if debit else 'none', 'partner_id': irs.id if credit == 'federal' else False})
 started = time.perf_counter()
-people = data.sorted_employees()
-employees = env['hr.employee'].with_company(company).create(
-    [{'name': p.display_name, 'company_id': company.id} for p in people])
-env['paylocity.employee'].create([{
-    'connection_id': connection.id, 'paylocity_employee_code': p.employee_id, 'employee_id': e.id,
-    'status_type': p.status_type, 'termination_date': p.termination_date or False,
-    'cost_center1': p.cost_center1, 'cost_center2': p.cost_center2, 'cost_center3': p.cost_center3}
-    for p, e in zip(people, employees)])
+bind_people(env, connection, company, data.sorted_employees())
 result['bindings_seconds'] = time.perf_counter() - started
 cr.commit()
 
@@ -198,12 +175,7 @@ from odoo.addons.paylocity_connector.models.paylocity_pay_run import RunBusy
 
 off_cycle = data.runs_on(regular.check_date)[1]
 connection.write({'payroll_posting': 'manual', 'payroll_detail_level': 'aggregate'})
-run2, _created = env['paylocity.pay.run']._get_or_create(connection, off_cycle.check_date, off_cycle.run_id,
-                                                         source='poll')
-run2._request_processing()
-cr.commit()
-env['paylocity.pay.run']._cron_process_pay_runs()
-cr.commit()
+run2 = fetch_run(env, connection, off_cycle, 'poll')
 run2.invalidate_recordset()
 Move = env['account.move']
 
@@ -246,7 +218,8 @@ run2.invalidate_recordset()
 built = run2._build()
 cr.rollback()
 run2.move_id._reverse_moves([{'date': run2.move_id.date}], cancel=True)
-run2.write({'repost_confirmed': True, 'state': 'ready'})
+run2._set_state('fetched', {'repost_confirmed': True})
+run2._set_state('ready')
 cr.commit()
 race_unlocked = race(lambda wrun: wrun._post_entry(built))
 run2.invalidate_recordset()
@@ -328,20 +301,11 @@ def render(args, r, info):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--employees", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=25, help="WebLink calls per second (sandbox and client)")
-    benchlib.add_stack_options(parser)
-    args = parser.parse_args()
-    benchlib.require_odoo_tree()
+    args = benchlib.parse_args(__doc__, benchlib.add_payroll_options)
     info = benchlib.machine_info()
     script = MEASURE % {"employees": args.employees, "rate": args.rate}
     result = benchlib.measure_in_odoo("paylocity-bench-payroll.", DB, script, keep=args.keep)
-    print(json.dumps(result, indent=1, default=str), file=sys.stderr)
-    section = render(args, result, info)
-    print(section)
-    if args.write:
-        benchlib.write_section(HEADING, section)
+    benchlib.report(args, HEADING, result, render(args, result, info))
 
 
 if __name__ == "__main__":

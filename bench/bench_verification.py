@@ -9,9 +9,7 @@ are counted; a void is then made in the sandbox and the next round's extra calls
 
     /opt/paylocity-venv/bin/python bench/bench_verification.py [--employees 2000] [--rate 25] [--rounds 2] [--write]
 """
-import argparse
 import json
-import sys
 
 import benchlib
 
@@ -23,7 +21,7 @@ MEASURE = r'''
 import datetime, json, time
 from odoo import Command
 from odoo.addons.paylocity_connector.sandbox import SandboxServer
-from odoo.addons.paylocity_connector.paylocity.hosts import sandbox_hosts
+from odoo_setup import accounting_company, bind_people, fetch_run, sandbox_connection
 
 N, RATE, ROUNDS = %(employees)d, %(rate)s, %(rounds)d
 FAST = {'weblink_rate': 1000.0}
@@ -31,28 +29,16 @@ env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=Tru
 cr = env.cr
 result = {'employees': N}
 srv = SandboxServer(seed=11, employees=N, companies=('C1001',), weblink_rate_limit=None, history_runs=3).start()
-hosts = sandbox_hosts(srv.base_url)
 data = srv.company('C1001')
 today = srv.today
 month_ago = today - datetime.timedelta(days=31)
 runs_to_post = [run for run in data.pay_runs if run.check_date >= month_ago]
 
-company = env['res.company'].create({'name': 'Bench Verification Co', 'country_id': env.ref('base.us').id})
-env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
-env = env(context=dict(env.context, allowed_company_ids=[company.id]))
-cr.commit()
-A = env['account.account'].with_company(company)
-acc = {key: A.create({'code': code, 'name': key, 'account_type': kind, 'company_ids': [Command.set([company.id])]})
-       for key, code, kind in (('wages', 'V6101', 'expense'), ('er_tax', 'V6104', 'expense'),
-                               ('withheld', 'V2301', 'liability_current'), ('net', 'V2309', 'liability_current'))}
-connection = env['paylocity.connection'].create({
-    'name': 'Bench verification', 'paylocity_company_code': 'C1001', 'company_id': company.id,
-    'weblink_base_url': hosts.weblink_base, 'weblink_token_url': hosts.weblink_token,
-    'nextgen_base_url': hosts.nextgen_base, 'nextgen_token_url': hosts.nextgen_token,
-    'sync_employees': False, 'analytic_level': '2', 'payroll_net_pay_account_id': acc['net'].id,
-    'payroll_start_date': '2020-01-01', 'payroll_correction_posting': 'post'})
-creds = srv.credentials('C1001')
-connection._set_credentials('weblink', creds.weblink_client_id, creds.weblink_client_secret)
+company, env, acc = accounting_company(env, 'Bench Verification Co', (
+    ('wages', 'V6101', 'expense'), ('er_tax', 'V6104', 'expense'), ('withheld', 'V2301', 'liability_current'),
+    ('net', 'V2309', 'liability_current')))
+connection = sandbox_connection(env, srv, company, 'Bench verification', payroll_net_pay_account_id=acc['net'].id,
+                                payroll_correction_posting='post')
 for resource, code_type in (('earnings', 'earning'), ('deductions', 'deduction'), ('taxes', 'tax')):
     for code, name in data.codes(resource):
         rule_code = env['paylocity.code'].create({'connection_id': connection.id, 'code_type': code_type,
@@ -63,26 +49,14 @@ for resource, code_type in (('earnings', 'earning'), ('deductions', 'deduction')
             'debit_account_id': (acc['wages'] if code_type == 'earning' else acc['er_tax']).id
             if code_type == 'earning' or employer else False,
             'credit_account_id': acc['withheld'].id if code_type != 'earning' else False})
-people = data.sorted_employees()
-employees = env['hr.employee'].with_company(company).create(
-    [{'name': p.display_name, 'company_id': company.id} for p in people])
-env['paylocity.employee'].create([{
-    'connection_id': connection.id, 'paylocity_employee_code': p.employee_id, 'employee_id': e.id,
-    'status_type': p.status_type, 'termination_date': p.termination_date or False,
-    'cost_center1': p.cost_center1, 'cost_center2': p.cost_center2, 'cost_center3': p.cost_center3}
-    for p, e in zip(people, employees)])
+bind_people(env, connection, company, data.sorted_employees())
 cr.commit()
 
 # --- set-up: the month's runs fetched and posted by the processing cron, without a rate limit -------------
 fast = env(context=dict(env.context, paylocity_client_options=FAST))
 started = time.perf_counter()
 for sandbox_run in runs_to_post:
-    run, _created = fast['paylocity.pay.run']._get_or_create(connection, sandbox_run.check_date, sandbox_run.run_id,
-                                                             source='webhook')
-    run._request_processing()
-    cr.commit()
-    fast['paylocity.pay.run']._cron_process_pay_runs()
-    cr.commit()
+    fetch_run(fast, connection, sandbox_run, 'webhook')
 PayRun = env['paylocity.pay.run']
 posted = PayRun.search([('connection_id', '=', connection.id)])
 result['setup_seconds'] = time.perf_counter() - started
@@ -200,15 +174,14 @@ def render(args, r, info):
     return "\n".join(lines)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--employees", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=25, help="WebLink calls per second (sandbox and client)")
+def options(parser):
+    benchlib.add_payroll_options(parser)
     parser.add_argument("--rounds", type=int, default=2, help="daily rounds of each kind, alternated")
     parser.add_argument("--render", metavar="JSON", help="render a result saved from an earlier run, measure nothing")
-    benchlib.add_stack_options(parser)
-    args = parser.parse_args()
-    benchlib.require_odoo_tree()
+
+
+def main():
+    args = benchlib.parse_args(__doc__, options)
     info = benchlib.machine_info()
     script = MEASURE % {"employees": args.employees, "rate": args.rate, "rounds": args.rounds}
     if args.render:   # the section again from a saved result (the JSON this script prints on stderr)
@@ -217,11 +190,7 @@ def main():
     else:
         result = benchlib.measure_in_odoo("paylocity-bench-verification.", DB, script, keep=args.keep)
     result.setdefault("machine", info)   # the machine as it was when measured, also when rendered again
-    print(json.dumps(result, indent=1, default=str), file=sys.stderr)
-    section = render(args, result, result["machine"])
-    print(section)
-    if args.write:
-        benchlib.write_section(HEADING, section)
+    benchlib.report(args, HEADING, result, render(args, result, result["machine"]))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 The scripts run as ``python bench/<script>.py``, so this directory is on ``sys.path`` and ``import benchlib`` works.
 """
+import argparse
 import datetime
 import json
 import os
@@ -48,6 +49,7 @@ class Stack:
 
     def measure(self, script):
         """Run ``script`` in ``odoo-bin shell``; it prints one line ``RESULT <json>``, returned decoded."""
+        script = "import sys\nsys.path.insert(0, %r)  # bench/: odoo_setup\n" % os.path.join(ROOT, "bench") + script
         out = self.odoo("--no-http", "--logfile", os.path.join(self.work, "measure.log"), command=("shell",),
                         input=script, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
         match = re.search(r"^RESULT (.*)$", out, re.M)
@@ -74,6 +76,31 @@ def measure_in_odoo(prefix, db, script, keep=False):
         return stack.measure(script)
     finally:
         stack.close(keep=keep)
+
+
+def parse_args(doc, add_options):
+    """The command line of an Odoo bench: its own options (``add_options(parser)``), then --keep and --write.
+    Exits when there is no Odoo tree to run it with."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    add_options(parser)
+    add_stack_options(parser)
+    args = parser.parse_args()
+    require_odoo_tree()
+    return args
+
+
+def add_payroll_options(parser):
+    """--employees and --rate, the size and pace of the sandbox company an Odoo bench measures."""
+    parser.add_argument("--employees", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=25, help="WebLink calls per second (sandbox and client)")
+
+
+def report(args, heading, result, section):
+    """The measured ``result`` on stderr (JSON), the ``section`` on stdout; with --write also in bench/RESULTS.md."""
+    print(json.dumps(result, indent=1, default=str), file=sys.stderr)
+    print(section)
+    if args.write:
+        write_section(heading, section)
 
 
 def require_odoo_tree():
