@@ -60,7 +60,7 @@ class PaylocityPayRun(models.Model):
 
     def _build_result(self, pays, rules, **options):
         """The journal builder's result for ``pays``, its lines split into cash lines when the connection asks
-        (``cash.build_entry``): the lines are then ``cash.EntryLine`` and the split's warnings are added."""
+        (``cash.build_entry``): the lines then carry their cash fields and the split's warnings are added."""
         accounts = self.connection_id._payroll_cash_accounts()
         entry = build_entry(pays, rules, accounts=accounts, **options)
         journal = entry.journal

@@ -1,6 +1,6 @@
 """Bank matching: which bank statement line settles which open payroll cash line. Pure; never a guess.
 
-An open item is what the bank should show for one or more cash lines of a run (``cash.EntryLine`` with one
+An open item is what the bank should show for one or more cash lines of a run (``journal.JournalLine`` with one
 ``match_key``: the run's direct deposits, its tax impound, one paper check): its amount signed as on the bank
 statement (money out is negative, i.e. the clearing lines' debit − credit), the check date, and the words the bank
 line must contain. A bank line is a candidate for an item when
@@ -158,7 +158,7 @@ def _clean_bank_line(line):
 
 
 def open_items(lines, *, check_days_after=45):
-    """``OpenItem`` per ``match_key`` of cash lines: ``lines`` are (key, line) pairs, ``line`` a ``cash.EntryLine``
+    """``OpenItem`` per ``match_key`` of cash lines: ``lines`` are (key, line) pairs, ``line`` a ``journal.JournalLine``
     (or any object with its ``debit``, ``credit``, ``date``, ``bank_label``, ``bank_words``, ``match_key``,
     ``cash_kind``, ``partner``), ``key`` the caller's id of the line (e.g. a journal item id, whose open residual the
     caller passes as debit/credit). The item's key is the tuple of its lines' keys. Check items may clear up to

@@ -42,11 +42,10 @@ amount leaves its net pay on the net-pay account (remainder). The net-pay accoun
 line on it is taken as net pay.
 """
 import dataclasses
-import datetime
 from decimal import Decimal
-from typing import Any, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import Any, FrozenSet, List, Optional, Tuple
 
-from .journal import DEDUCTION, DETAIL_AGGREGATE, DETAIL_EMPLOYEE, TAX, BalancedLines, build_journal
+from .journal import DEDUCTION, DETAIL_AGGREGATE, DETAIL_EMPLOYEE, TAX, BalancedLines, JournalLine, build_journal
 from .models import parse_date
 
 DIRECT_DEPOSIT, CHECK, TAX_IMPOUND, GARNISHMENT, NET_PAY = (
@@ -85,36 +84,12 @@ class CashAccounts:
         return tuple(self.bank_words) if self.bank_words is not None else (self.label_prefix,)
 
 
-class EntryLine(NamedTuple):
-    """A line of the run's entry: ``journal.JournalLine``'s fields, then what a cash line adds."""
-
-    account: Any
-    debit: Decimal
-    credit: Decimal
-    analytic: Any = None
-    partner: Any = None
-    label: Optional[str] = None
-    employee_id: Optional[str] = None      # the employee at "employee" level; on check lines always
-    codes: Tuple[str, ...] = ()
-    cash_kind: Optional[str] = None        # one of CASH_KINDS, NET_PAY for an unsplit remainder, None otherwise
-    date: Optional[datetime.date] = None   # the check date, on cash lines
-    bank_label: Optional[str] = None
-    bank_words: Tuple[str, ...] = ()
-    match_key: Optional[Tuple] = None      # lines with one key are settled by one bank line
-    check_number: Optional[int] = None
-    transaction_numbers: Tuple[int, ...] = ()
-
-    @property
-    def balance(self):
-        return self.debit - self.credit
-
-
 @dataclasses.dataclass(frozen=True)
 class EntryResult(BalancedLines):
     """``lines`` of the entry (empty when the journal could not be built); ``journal`` is the builder's result
     (totals, unmapped, differences: ``journal.can_post`` still decides whether to post)."""
 
-    lines: List[EntryLine]
+    lines: List[JournalLine]
     journal: Any
     warnings: List[str]
 
@@ -198,7 +173,7 @@ def build_entry(pays, rules, *, run_id, check_date, net_pay_account, accounts=No
                             cost_center_analytics=cost_center_analytics,
                             max_employee_differences=max_employee_differences)
     if accounts is None or not journal.lines:
-        return EntryResult([_entry_line(line) for line in journal.lines], journal, [])
+        return EntryResult(list(journal.lines), journal, [])
     lines, warnings = split_cash(journal.lines, pays, run_id=run_id, check_date=check_date,
                                  net_pay_account=net_pay_account, accounts=accounts, detail_level=detail_level,
                                  precision=precision)
@@ -235,7 +210,7 @@ def split_cash(lines, pays, *, run_id, check_date, net_pay_account, accounts, de
             entry[0] += line.debit - line.credit
             entry[1].update(line.codes)
         else:
-            out.append(_entry_line(line))
+            out.append(line)
     for (account, owner), (balance, codes) in merged.items():
         kind, label, bank_label = clearing[account]
         out.append(_cash_line(account, balance, accounts.partner, label, owner, tuple(sorted(codes)), kind,
@@ -272,14 +247,9 @@ def split_cash(lines, pays, *, run_id, check_date, net_pay_account, accounts, de
     return out, warnings
 
 
-def _entry_line(line):
-    return EntryLine(line.account, line.debit, line.credit, line.analytic, line.partner, line.label, line.employee_id,
-                     tuple(line.codes))
-
-
 def _cash_line(account, balance, partner, label, employee_id, codes, kind, day, bank_label, words, match_key,
                check_number=None, transactions=()):
-    return EntryLine(account, balance if balance > 0 else _ZERO, -balance if balance < 0 else _ZERO, None, partner,
+    return JournalLine(account, balance if balance > 0 else _ZERO, -balance if balance < 0 else _ZERO, None, partner,
                      label, employee_id, codes, kind, day, bank_label, tuple(words), match_key, check_number,
                      tuple(transactions))
 

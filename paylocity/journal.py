@@ -68,6 +68,7 @@ Hold, don't guess
     wait for a mapping, wait for a review, or post.
 """
 import dataclasses
+import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, List, NamedTuple, Optional, Tuple
@@ -137,7 +138,8 @@ class EmployeePay:
 # --- outputs --------------------------------------------------------------------------------------
 
 class JournalLine(NamedTuple):
-    """One line of the entry (a named tuple: cheap to build by the hundred thousand, immutable)."""
+    """One line of the entry (a named tuple: cheap to build by the hundred thousand, immutable). The builder fills
+    the first eight fields; ``cash.build_entry`` the rest, on the cash lines it splits net pay and taxes into."""
 
     account: Any
     debit: Decimal
@@ -145,8 +147,19 @@ class JournalLine(NamedTuple):
     analytic: Any = None
     partner: Any = None
     label: Optional[str] = None
-    employee_id: Optional[str] = None       # set only at the "employee" detail level
+    employee_id: Optional[str] = None       # the employee at "employee" level; on check lines always
     codes: Tuple[str, ...] = ()             # the Paylocity codes summed into this line
+    cash_kind: Optional[str] = None         # one of cash.CASH_KINDS, cash.NET_PAY for an unsplit remainder
+    date: Optional[datetime.date] = None    # the check date, on cash lines
+    bank_label: Optional[str] = None
+    bank_words: Tuple[str, ...] = ()
+    match_key: Optional[Tuple] = None       # lines with one key are settled by one bank line
+    check_number: Optional[int] = None
+    transaction_numbers: Tuple[int, ...] = ()
+
+    @property
+    def balance(self):
+        return self.debit - self.credit
 
 
 class UnmappedCode(NamedTuple):

@@ -35,8 +35,7 @@ import json
 from decimal import Decimal
 from typing import Any, List, NamedTuple, Optional, Tuple
 
-from .cash import EntryLine
-from .journal import BalancedLines, EmployeePay
+from .journal import BalancedLines, EmployeePay, JournalLine
 from .models import parse_date
 
 ADDED, VOID_ADDED, REMOVED, CHANGED = "added", "void_added", "removed", "changed"
@@ -110,11 +109,11 @@ class RunComparison:
 
 @dataclasses.dataclass(frozen=True)
 class Correction(BalancedLines):
-    """Correcting lines (``cash.EntryLine``; ``employee_id`` is the employee whose change makes the line, at every
+    """Correcting lines (``journal.JournalLine``; ``employee_id`` is the employee whose change makes the line, at every
     detail level). Empty when nothing changed or when ``unmapped`` is not empty (then nothing may be posted)."""
 
     comparison: RunComparison
-    lines: List[EntryLine]
+    lines: List[JournalLine]
     unmapped: List[Any]
     warnings: List[str]
 
@@ -359,7 +358,7 @@ def correction(posted, current, build, *, run_id, check_date, comparison=None):
     """The correcting lines of run (``check_date``, ``run_id``): see the module docstring.
 
     ``build(pays)`` builds entry lines from a list of ``EmployeePay`` (a result with ``lines``, and ``unmapped`` or
-    ``journal.unmapped``); ``comparison``: a ``compare_run`` result to reuse. Lines are ``cash.EntryLine`` with
+    ``journal.unmapped``); ``comparison``: a ``compare_run`` result to reuse. Lines are ``journal.JournalLine`` with
     ``label`` "Paylocity correction: <what changed> [codes]" and ``transaction_numbers`` of the changes."""
     run_id, check_date = _check_run(run_id, check_date)
     if comparison is None:
@@ -415,7 +414,7 @@ def _delta(before_lines, after_lines, employee_id, changes):
         model = models[key]
         line_codes = tuple(sorted(code for code in codes[key] if code in changed_codes)) or tuple(sorted(codes[key]))
         label = "Paylocity correction: %s" % what + (" [%s]" % ", ".join(line_codes) if line_codes else "")
-        out.append(EntryLine(
+        out.append(JournalLine(
             model.account, balance if balance > 0 else _ZERO, -balance if balance < 0 else _ZERO, model.analytic,
             model.partner, label, employee_id, line_codes, getattr(model, "cash_kind", None),
             getattr(model, "date", None), getattr(model, "bank_label", None), tuple(getattr(model, "bank_words", ())),
