@@ -2,6 +2,9 @@
 from odoo import models
 from odoo.exceptions import UserError
 
+# Context key set by ``_set_state``: (model, ids) of the records whose state it is changing.
+STATE_CHANGE = 'paylocity_state_change'
+
 
 class PaylocityStateMixin(models.AbstractModel):
     """Declared state transitions, and the one way to change a record's ``state`` (or ``_state_field``).
@@ -9,7 +12,8 @@ class PaylocityStateMixin(models.AbstractModel):
     A model lists, once, where each state may lead (``_state_transitions``); ``_set_state`` is how buttons, crons
     and handlers change the state, and it refuses any move the model does not declare (as
     ``payment.transaction._update_state`` does). Staying in a state is always allowed: its other values are
-    written. Creating a record in a state is not a transition.
+    written. Creating a record in a state is not a transition. Any other write that changes the state is refused
+    (``write``), so a button, a server action or an RPC call cannot skip the declared transitions.
     """
 
     _name = 'paylocity.state.mixin'
@@ -34,5 +38,23 @@ class PaylocityStateMixin(models.AbstractModel):
                     model=self._description, record=record.display_name or record.id,
                     **{'from': labels.get(current, current), 'to': labels[state]}))
         if self:
-            self.write(dict(values or {}, **{field: state}))
+            changing = self.with_context(**{STATE_CHANGE: (self._name, tuple(self.ids))})
+            changing.write(dict(values or {}, **{field: state}))
         return self
+
+    def write(self, vals):
+        field = self._state_field
+        if field in vals and not self._changing_state():
+            moved = self.filtered(lambda record: record[field] != vals[field])
+            if moved:
+                moved.check_access('write')   # who may not write at all is told that first
+                raise UserError(self.env._(
+                    "The %(field)s of %(model)s %(record)s changes only through its actions, not by a direct write.",
+                    field=self._fields[field]._description_string(self.env), model=self._description,
+                    record=moved[:1].display_name or moved[:1].id))
+        return super().write(vals)
+
+    def _changing_state(self):
+        """Whether this write is ``_set_state``'s own, for these records."""
+        model, ids = self.env.context.get(STATE_CHANGE) or (None, ())
+        return model == self._name and set(self.ids) <= set(ids)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
@@ -230,6 +230,38 @@ class TestJobQueue(EventSetupMixin, TransactionCase):
         with self.assertRaises(UserError) as caught:
             row._set_state('error')
         self.assertIn('from Paid to Error', str(caught.exception))
+
+    def test_a_direct_write_of_the_state_is_refused(self):
+        event = self.store(new_hire_body('J111'))
+        run = self.make_runs(1)
+        row = self.env['paylocity.pay.run.employee'].create({'run_id': run.id, 'paylocity_employee_code': 'J112'})
+        # Forbidden moves, and even declared ones: only _set_state changes a state, never a write or an assignment.
+        for record, field, state in ((event, 'state', 'done'), (event, 'state', 'processing'),
+                                     (run, 'state', 'posted'), (run, 'state', 'cancelled'),
+                                     (row, 'fetch_state', 'paid')):
+            before = record[field]
+            with self.subTest(model=record._name, state=state), self.assertRaises(UserError) as caught:
+                record.sudo().write({field: state})
+            self.assertIn('not by a direct write', str(caught.exception))
+            with self.assertRaises(UserError):
+                record[field] = state
+            self.assertEqual(record[field], before)
+        # The records stay writable: the state itself (unchanged), and every other value.
+        run.write({'state': 'new', 'hold_reason': 'noted'})
+        self.assertRecordValues(run, [{'state': 'new', 'hold_reason': 'noted'}])
+        # _set_state's permission covers only the records it moves: a write under another one's is refused.
+        with self.assertRaises(UserError):
+            run.with_context(paylocity_state_change=(run._name, (run.id + 1,))).write({'state': 'cancelled'})
+        with self.assertRaises(UserError):
+            run.with_context(paylocity_state_change=(event._name, (run.id,))).write({'state': 'cancelled'})
+        run._set_state('cancelled')
+        self.assertEqual(run.state, 'cancelled')
+
+    def test_a_user_without_write_access_hears_about_access_first(self):
+        event = self.store(new_hire_body('J121'))
+        with self.assertRaises(AccessError):
+            event.with_user(self.pl_user).write({'state': 'done'})
+        self.assertEqual(event.state, 'received')
 
     # === CONNECTION CRONS === #
     CRONS = [
