@@ -30,17 +30,33 @@ _RUNS = """
 """
 
 
-class PaylocityReconciliation(models.Model):
-    _name = 'paylocity.reconciliation'
-    _description = 'Paylocity reconciliation by month'
-    _auto = False
-    _order = 'month desc, connection_id'
-    _rec_name = 'month'
+class PaylocityReconciliationMonth(models.AbstractModel):
+    """What the monthly views share: a connection's month of check dates, and a view made from its pay runs
+    (``runs``) and the connector's posted entries (``moves``)."""
+    _name = 'paylocity.reconciliation.month'
+    _description = 'Paylocity reconciliation: a month of a connection'
 
     connection_id = fields.Many2one('paylocity.connection', readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
     currency_id = fields.Many2one('res.currency', readonly=True)
     month = fields.Date('Month (check date)', readonly=True)
+
+    def _create_view(self, query):
+        """The view of this model: ``query`` follows the common table expressions ``runs`` and ``moves`` (more
+        of them after a comma, then its SELECT)."""
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (WITH runs AS (%s), moves AS (%s) %s)",
+                                SQL.identifier(self._table), SQL(_RUNS), SQL(_MOVES), query))
+
+
+class PaylocityReconciliation(models.Model):
+    _name = 'paylocity.reconciliation'
+    _inherit = ['paylocity.reconciliation.month']
+    _description = 'Paylocity reconciliation by month'
+    _auto = False
+    _order = 'month desc, connection_id'
+    _rec_name = 'month'
+
     run_count = fields.Integer('Pay runs', readonly=True)
     paylocity_gross = fields.Monetary('Paylocity gross', readonly=True)
     paylocity_employee_taxes = fields.Monetary('Paylocity employee taxes', readonly=True)
@@ -63,11 +79,8 @@ class PaylocityReconciliation(models.Model):
     in_agreement = fields.Boolean(readonly=True, help="Every difference is zero.")
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("""
-            CREATE OR REPLACE VIEW %s AS (
-            WITH runs AS (%s), moves AS (%s),
-            paylocity AS (
+        self._create_view(SQL("""
+            , paylocity AS (
                 SELECT connection_id, company_id, month, count(*) AS run_count,
                        sum(paylocity_gross) AS gross, sum(employee_taxes) AS employee_taxes,
                        sum(deductions) AS deductions, sum(paylocity_net) AS net, sum(employer_cost) AS employer_cost
@@ -109,8 +122,7 @@ class PaylocityReconciliation(models.Model):
               FROM paylocity p
               JOIN res_company company ON company.id = p.company_id
               LEFT JOIN posted q ON q.connection_id = p.connection_id AND q.month = p.month
-              LEFT JOIN net_pay n ON n.connection_id = p.connection_id AND n.month = p.month
-            )""", SQL.identifier(self._table), SQL(_RUNS), SQL(_MOVES)))
+              LEFT JOIN net_pay n ON n.connection_id = p.connection_id AND n.month = p.month"""))
 
     def action_view_pay_runs(self):
         self.ensure_one()
@@ -132,15 +144,12 @@ class PaylocityReconciliation(models.Model):
 
 class PaylocityReconciliationAccount(models.Model):
     _name = 'paylocity.reconciliation.account'
+    _inherit = ['paylocity.reconciliation.month']
     _description = 'Paylocity reconciliation: balance per account and month'
     _auto = False
     _order = 'month desc, connection_id, account_id'
     _rec_name = 'account_id'
 
-    connection_id = fields.Many2one('paylocity.connection', readonly=True)
-    company_id = fields.Many2one('res.company', readonly=True)
-    currency_id = fields.Many2one('res.currency', readonly=True)
-    month = fields.Date('Month (check date)', readonly=True)
     account_id = fields.Many2one('account.account', readonly=True)
     debit = fields.Monetary(readonly=True)
     credit = fields.Monetary(readonly=True)
@@ -148,10 +157,7 @@ class PaylocityReconciliationAccount(models.Model):
     correction_balance = fields.Monetary(readonly=True, help="Of which correcting entries.")
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("""
-            CREATE OR REPLACE VIEW %s AS (
-            WITH runs AS (%s), moves AS (%s)
+        self._create_view(SQL("""
             SELECT row_number() OVER (ORDER BY r.connection_id, r.month, l.account_id) AS id,
                    r.connection_id, r.company_id, company.currency_id, r.month, l.account_id,
                    sum(l.debit) AS debit, sum(l.credit) AS credit, sum(l.balance) AS balance,
@@ -162,5 +168,4 @@ class PaylocityReconciliationAccount(models.Model):
               JOIN account_move src ON src.id = mv.source_id
               JOIN account_move_line l ON l.move_id = mv.move_id
               JOIN res_company company ON company.id = r.company_id
-             GROUP BY r.connection_id, r.company_id, company.currency_id, r.month, l.account_id
-            )""", SQL.identifier(self._table), SQL(_RUNS), SQL(_MOVES)))
+             GROUP BY r.connection_id, r.company_id, company.currency_id, r.month, l.account_id"""))
