@@ -57,13 +57,10 @@ class PaylocityPayRunEmployee(models.Model):
         'UNIQUE (run_id, paylocity_employee_code)', "An employee is fetched once per pay run.")
 
 
-class PaylocityPayRunStatement(models.Model):
-    """A pay-statement summary of the run, as Paylocity returned it (pay data: readable only by the payroll group
-    and accountants, security/ir.model.access.csv)."""
-    _name = 'paylocity.pay.run.statement'
-    _description = 'Paylocity pay run: pay statement'
-    _order = 'run_id, transaction_number, id'
-    _rec_name = 'transaction_number'
+class PaylocityPayRunAnswer(models.AbstractModel):
+    """Part of what Paylocity answered for one employee of a run (a pay-statement summary, a detail line)."""
+    _name = 'paylocity.pay.run.answer'
+    _description = "Paylocity pay run: part of an employee's answer"
 
     run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
     run_employee_id = fields.Many2one('paylocity.pay.run.employee', required=True, ondelete='cascade', index=True,
@@ -73,6 +70,17 @@ class PaylocityPayRunStatement(models.Model):
     paylocity_employee_code = fields.Char('Paylocity ID', readonly=True)
     employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
                                   context={'active_test': False})
+
+
+class PaylocityPayRunStatement(models.Model):
+    """A pay-statement summary of the run, as Paylocity returned it (pay data: readable only by the payroll group
+    and accountants, security/ir.model.access.csv)."""
+    _name = 'paylocity.pay.run.statement'
+    _inherit = ['paylocity.pay.run.answer']
+    _description = 'Paylocity pay run: pay statement'
+    _order = 'run_id, transaction_number, id'
+    _rec_name = 'transaction_number'
+
     check_date = fields.Date(readonly=True)
     process = fields.Integer('Paylocity run id', readonly=True)
     transaction_number = fields.Integer(readonly=True)
@@ -91,19 +99,12 @@ class PaylocityPayRunLine(models.Model):
     """A pay-statement detail line of the run (earning, deduction or tax), as Paylocity returned it (pay data, as
     the statements)."""
     _name = 'paylocity.pay.run.line'
+    _inherit = ['paylocity.pay.run.answer']
     _description = 'Paylocity pay run: pay statement line'
     _order = 'run_id, run_employee_id, id'
     _rec_name = 'det_code'
 
-    run_id = fields.Many2one('paylocity.pay.run', required=True, ondelete='cascade', index=True, readonly=True)
-    run_employee_id = fields.Many2one('paylocity.pay.run.employee', required=True, ondelete='cascade', index=True,
-                                      readonly=True)
-    company_id = fields.Many2one(related='run_id.company_id', store=True)
-    currency_id = fields.Many2one(related='run_id.currency_id')
     connection_id = fields.Many2one(related='run_id.connection_id', store=True)
-    paylocity_employee_code = fields.Char('Paylocity ID', readonly=True)
-    employee_id = fields.Many2one('hr.employee', string='Employee', readonly=True, ondelete='set null',
-                                  context={'active_test': False})
     cost_center = fields.Char(readonly=True)
     check_date = fields.Date(readonly=True, index=True)
     transaction_number = fields.Integer(readonly=True)

@@ -28,27 +28,30 @@ AGREEMENT = [('none', 'Not posted'), ('unchecked', 'Not verified yet'), ('agreed
 TOTALS = ('gross', 'deductions', 'employee_taxes', 'net', 'employer_cost')
 
 
-class PaylocityPayRunStatement(models.Model):
-    _inherit = 'paylocity.pay.run.statement'
+class PaylocityPayRunCorrected(models.AbstractModel):
+    """What Paylocity sent for a run (a statement, a detail line) as corrections keep it: the correction that added
+    it, and the one that replaced it by Paylocity's newer version (then it is archived)."""
+    _name = 'paylocity.pay.run.corrected'
+    _description = 'Paylocity pay run: record kept by corrections'
 
     active = fields.Boolean(default=True, readonly=True,
-                            help="Archived when a correction replaced this statement by Paylocity's newer one.")
+                            help="Archived when a correction replaced it by Paylocity's newer one.")
     correction_move_id = fields.Many2one('account.move', string='Added by correction', readonly=True,
                                          index='btree_not_null', ondelete='cascade')
     superseded_by_move_id = fields.Many2one('account.move', string='Replaced by correction', readonly=True,
                                             index='btree_not_null', ondelete='set null')
+
+
+class PaylocityPayRunStatement(models.Model):
+    _name = 'paylocity.pay.run.statement'
+    _inherit = ['paylocity.pay.run.statement', 'paylocity.pay.run.corrected']
+
     transaction_type = fields.Char(readonly=True, help="Of the statement's detail lines (e.g. Manual, Void).")
 
 
 class PaylocityPayRunLine(models.Model):
-    _inherit = 'paylocity.pay.run.line'
-
-    active = fields.Boolean(default=True, readonly=True,
-                            help="Archived when a correction replaced this line by Paylocity's newer one.")
-    correction_move_id = fields.Many2one('account.move', string='Added by correction', readonly=True,
-                                         index='btree_not_null', ondelete='cascade')
-    superseded_by_move_id = fields.Many2one('account.move', string='Replaced by correction', readonly=True,
-                                            index='btree_not_null', ondelete='set null')
+    _name = 'paylocity.pay.run.line'
+    _inherit = ['paylocity.pay.run.line', 'paylocity.pay.run.corrected']
 
 
 class PaylocityPayRun(models.Model):
@@ -266,11 +269,7 @@ class PaylocityPayRun(models.Model):
         }
         post = connection.payroll_correction_posting == 'post'
         try:
-            with self.env.cr.savepoint():
-                move = self.env['account.move'].sudo().with_company(self.company_id).create(vals)
-                post = self._place_in_open_period(move, post)
-                if post:
-                    move.action_post()
+            move, post = self._create_entry(vals, post)
         except Exception as exc:  # noqa: BLE001 - nothing of the entry is left; the run says why, next round retries
             return self._record_difference(self.env._(
                 "Paylocity changed this run (%(what)s); the correcting entry could not be made: %(error)s",
