@@ -22,35 +22,34 @@ SECRET_FIELDS = {
 }
 
 
+def _client_pair_fields(family, unlocks):
+    """The fields of one API family's client pair: its client ID (``unlocks`` says what for), the write-only secret
+    input, the encrypted secret, whether one is set, and when it expires."""
+    label = FAMILY_LABELS[family]
+    return (
+        fields.Char('%s client ID' % label, groups=ADMIN_GROUP, tracking=True, copy=False, help=unlocks),
+        fields.Char('%s client secret' % label, groups=ADMIN_GROUP, compute='_compute_secret_inputs',
+                    inverse='_inverse_%s_client_secret' % family,
+                    help="Write-only: type a new secret to replace the stored one. It is encrypted and never shown "
+                         "again."),
+        fields.Text(groups=SYSTEM_GROUP, copy=False, prefetch=False),
+        fields.Boolean('%s secret set' % label, groups=ADMIN_GROUP, compute='_compute_secret_set'),
+        fields.Date('%s secret expires on' % label, groups=ADMIN_GROUP, tracking=True, copy=False,
+                    help="Paylocity client secrets last 365 days; you are warned before this date."),
+    )
+
+
 class PaylocityConnection(models.Model):
     _inherit = 'paylocity.connection'
 
-    weblink_client_identifier = fields.Char(
-        'WebLink client ID', groups=ADMIN_GROUP, tracking=True, copy=False,
-        help="WebLink unlocks: employee reads and updates (GET/PATCH), company codes (earnings, deductions, "
-             "taxes, cost centers), and pay statements, which the payroll journal entries are built from.")
-    weblink_client_secret = fields.Char(
-        'WebLink client secret', groups=ADMIN_GROUP, compute='_compute_secret_inputs',
-        inverse='_inverse_weblink_client_secret',
-        help="Write-only: type a new secret to replace the stored one. It is encrypted and never shown again.")
-    weblink_secret_encrypted = fields.Text(groups=SYSTEM_GROUP, copy=False, prefetch=False)
-    weblink_secret_set = fields.Boolean('WebLink secret set', groups=ADMIN_GROUP, compute='_compute_secret_set')
-    weblink_secret_expiry = fields.Date(
-        'WebLink secret expires on', groups=ADMIN_GROUP, tracking=True, copy=False,
-        help="Paylocity client secrets last 365 days; you are warned before this date.")
-
-    nextgen_client_identifier = fields.Char(
-        'NextGen client ID', groups=ADMIN_GROUP, tracking=True, copy=False,
-        help="NextGen unlocks: batch employee reads, cost-center levels, work locations, positions and pay grades.")
-    nextgen_client_secret = fields.Char(
-        'NextGen client secret', groups=ADMIN_GROUP, compute='_compute_secret_inputs',
-        inverse='_inverse_nextgen_client_secret',
-        help="Write-only: type a new secret to replace the stored one. It is encrypted and never shown again.")
-    nextgen_secret_encrypted = fields.Text(groups=SYSTEM_GROUP, copy=False, prefetch=False)
-    nextgen_secret_set = fields.Boolean('NextGen secret set', groups=ADMIN_GROUP, compute='_compute_secret_set')
-    nextgen_secret_expiry = fields.Date(
-        'NextGen secret expires on', groups=ADMIN_GROUP, tracking=True, copy=False,
-        help="Paylocity client secrets last 365 days; you are warned before this date.")
+    (weblink_client_identifier, weblink_client_secret, weblink_secret_encrypted, weblink_secret_set,
+     weblink_secret_expiry) = _client_pair_fields(
+        WEBLINK, "WebLink unlocks: employee reads and updates (GET/PATCH), company codes (earnings, deductions, "
+                 "taxes, cost centers), and pay statements, which the payroll journal entries are built from.")
+    (nextgen_client_identifier, nextgen_client_secret, nextgen_secret_encrypted, nextgen_secret_set,
+     nextgen_secret_expiry) = _client_pair_fields(
+        NEXTGEN, "NextGen unlocks: batch employee reads, cost-center levels, work locations, positions and pay "
+                 "grades.")
 
     public_key = fields.Text(
         'Paylocity RSA public key', groups=ADMIN_GROUP, copy=False,
