@@ -194,11 +194,7 @@ class PaylocityPayRun(models.Model):
         move_vals = self._move_vals(result, generation)
         post = self.connection_id.payroll_posting != 'draft'
         try:
-            with self.env.cr.savepoint():
-                move = self.env['account.move'].sudo().with_company(self.company_id).create(move_vals)
-                post = self._place_in_open_period(move, post)
-                if post:
-                    move.action_post()
+            move, post = self._create_entry(move_vals, post)
         except psycopg2.errors.UniqueViolation:
             # (run, generation) is taken: another transaction made this entry. Leave the run to it.
             raise RunBusy(self.env._("Pay run %(run)s got its entry from another job.", run=self.name)) from None

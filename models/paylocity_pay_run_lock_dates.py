@@ -13,6 +13,16 @@ WARNING = 'mail.mail_activity_data_warning'
 class PaylocityPayRun(models.Model):
     _inherit = 'paylocity.pay.run'
 
+    def _create_entry(self, vals, post):
+        """The entry of ``vals``, created in the run's company in a savepoint (if this raises, nothing of it is
+        left) and posted when ``post`` and its date allow (``_place_in_open_period``): (entry, whether posted)."""
+        with self.env.cr.savepoint():
+            move = self.env['account.move'].sudo().with_company(self.company_id).create(vals)
+            post = self._place_in_open_period(move, post)
+            if post:
+                move.action_post()
+        return move, post
+
     def _place_in_open_period(self, move, post):
         """Before ``move`` (a new draft) is posted: when its date is locked, date it on the first open day Odoo
         allows, or keep it in draft with an activity. Returns whether to post it now."""
