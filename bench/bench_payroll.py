@@ -215,6 +215,7 @@ race_locked = race(lambda wrun: wrun.with_context(paylocity_post_now=True)._proc
 # 2. Lock bypassed on purpose (a re-post confirmed, then three posts straight away): only the unique index
 #    on (run, generation) stands between them.
 run2.invalidate_recordset()
+run2._set_state('fetched')   # built again from its stored statements, as for a re-post (rolled back)
 built = run2._build()
 cr.rollback()
 run2.move_id._reverse_moves([{'date': run2.move_id.date}], cancel=True)
