@@ -127,7 +127,7 @@ class TestPayrollNeverTwice(PayrollCase):
         self.assertNotIn(run, Run.search([('entry_status', 'in', ('reversed', 'cancelled', 'deleted'))]))
         with self.assertRaises(UserError):
             run.with_user(self.accountant)._repost('Again')
-        run.sudo().write({'repost_confirmed': True, 'state': 'fetched'})   # even a confirmation on record
+        run.sudo()._set_state('fetched', {'repost_confirmed': True})   # even a confirmation on record
         run.with_user(self.accountant).action_post()
         self.assertEqual(self.moves_of(run), original | repost)
         with self.assertRaises(UserError):
