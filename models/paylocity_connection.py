@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from . import server_options
+from .access import check_caller
 from ..const import ADMIN_GROUP, FAMILY_LABELS, NEXTGEN, SYSTEM_GROUP, WEBLINK
 from ..paylocity import errors
 from ..paylocity.client import PaylocityClient, RetryPolicy
@@ -321,6 +322,19 @@ class PaylocityConnection(models.Model):
         }
 
     # === SCREENS === #
+    def _records_action(self, xmlid, domain=(), name=None, **context):
+        """The window action ``xmlid`` on this connection's records (``domain`` narrows them, ``name`` titles the
+        window after the connection), for a caller who may read the connection; what is created there is
+        created for it."""
+        self.ensure_one()
+        check_caller(self)
+        action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
+        action['domain'] = [('connection_id', '=', self.id), *domain]
+        action['context'] = {'default_connection_id': self.id, **context}
+        if name:
+            action['name'] = '%s: %s' % (self.name, name)
+        return action
+
     def _notify(self, message, kind):
         """A notification of ``kind`` (success, info, warning, danger) that reloads the form behind it."""
         return {

@@ -8,7 +8,6 @@ own access rights.
 """
 from odoo import api, fields, models
 
-from .access import check_caller
 
 EVENT_FAILED = ('failed',)
 EVENT_RETRYING = ('retrying',)
@@ -91,16 +90,8 @@ class PaylocityConnection(models.Model):
                 or stored.last_test_state in ('failed', 'partial'))
 
     # === WHAT EACH FIGURE OPENS === #
-    def _overview_action(self, xmlid, name, domain, context=None):
-        self.ensure_one()
-        check_caller(self)
-        action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
-        action.update({
-            'name': '%s: %s' % (self.name, name),
-            'domain': [('connection_id', '=', self.id), *domain],
-            'context': {'default_connection_id': self.id, **(context or {})},
-        })
-        return action
+    def _overview_action(self, xmlid, name, domain):
+        return self._records_action(xmlid, domain, name)
 
     def action_overview_webhooks(self):
         return self._overview_action('paylocity_connector.action_paylocity_event', self.env._("Webhooks"),

@@ -147,20 +147,10 @@ class PaylocityConnection(models.Model):
 
     # === ACTIONS === #
     def action_view_pay_runs(self):
-        self.ensure_one()
-        check_caller(self)
-        action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_pay_run')
-        action['domain'] = [('connection_id', '=', self.id)]
-        action['context'] = {'default_connection_id': self.id}
-        return action
+        return self._records_action('paylocity_connector.action_paylocity_pay_run')
 
     def action_view_gl_rules(self):
-        self.ensure_one()
-        check_caller(self)
-        action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_gl_rule')
-        action['domain'] = [('connection_id', '=', self.id)]
-        action['context'] = {'default_connection_id': self.id, 'search_default_filter_active': 1}
-        return action
+        return self._records_action('paylocity_connector.action_paylocity_gl_rule', search_default_filter_active=1)
 
     def action_create_draft_rules(self):
         """Draft mappings for every code the connection's pay runs found unmapped, and every imported earning,

@@ -21,7 +21,6 @@ from ..paylocity import directory, sync_plan
 from ..paylocity.errors import NotFound, PaylocityError
 from ..paylocity.fanout import FATAL_ERRORS
 from ..paylocity.webhooks import EMPLOYEE_CHANGE, dedup_key
-from .access import check_caller
 
 _logger = logging.getLogger(__name__)
 
@@ -372,17 +371,7 @@ class PaylocityConnection(models.Model):
 
     # === SCREENS === #
     def action_view_bindings(self):
-        self.ensure_one()
-        check_caller(self)
-        action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_employee')
-        action['domain'] = [('connection_id', '=', self.id)]
-        action['context'] = {'default_connection_id': self.id}
-        return action
+        return self._records_action('paylocity_connector.action_paylocity_employee')
 
     def action_view_codes(self):
-        self.ensure_one()
-        check_caller(self)
-        action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_code')
-        action['domain'] = [('connection_id', '=', self.id)]
-        action['context'] = {'default_connection_id': self.id, 'search_default_group_type': 1}
-        return action
+        return self._records_action('paylocity_connector.action_paylocity_code', search_default_group_type=1)

@@ -9,7 +9,6 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from . import encryption, server_options
-from .access import check_caller
 from ..const import ADMIN_GROUP, SYSTEM_GROUP
 from ..paylocity import errors
 from ..paylocity.hosts import webhook_base_problem
@@ -192,9 +191,4 @@ class PaylocityConnection(models.Model):
             self.env.registry.clear_cache()
 
     def action_view_events(self):
-        self.ensure_one()
-        check_caller(self)
-        action = self.env['ir.actions.act_window']._for_xml_id('paylocity_connector.action_paylocity_event')
-        action['domain'] = [('connection_id', '=', self.id)]
-        action['context'] = {'default_connection_id': self.id, 'search_default_group_state': 1}
-        return action
+        return self._records_action('paylocity_connector.action_paylocity_event', search_default_group_state=1)
