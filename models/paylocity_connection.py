@@ -321,6 +321,16 @@ class PaylocityConnection(models.Model):
             },
         }
 
+    # === COUNTS === #
+    def _fill_counts(self, count_models):
+        """Set each count field of ``count_models`` (field name -> model) to the number of this connection's
+        records of that model, one grouped query per model."""
+        for field_name, model_name in count_models.items():
+            counts = dict(self.env[model_name]._read_group(
+                [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
+            for connection in self:
+                connection[field_name] = counts.get(connection, 0)
+
     # === SCREENS === #
     def _records_action(self, xmlid, domain=(), name=None, **context):
         """The window action ``xmlid`` on this connection's records (``domain`` narrows them, ``name`` titles the

@@ -81,13 +81,7 @@ class PaylocityConnection(models.Model):
         'CHECK (payroll_poll_days >= 0)', "The payroll poll window cannot be negative.")
 
     def _compute_payroll_counts(self):
-        rules = dict(self.env['paylocity.gl.rule']._read_group(
-            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
-        runs = dict(self.env['paylocity.pay.run']._read_group(
-            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
-        for connection in self:
-            connection.gl_rule_count = rules.get(connection, 0)
-            connection.pay_run_count = runs.get(connection, 0)
+        self._fill_counts({'gl_rule_count': 'paylocity.gl.rule', 'pay_run_count': 'paylocity.pay.run'})
 
     def _accounting_option_fields(self):
         return set(POSTING_FIELDS)

@@ -105,13 +105,7 @@ class PaylocityConnection(models.Model):
         'CHECK (terminated_lookback_days >= 0)', "The leavers' look-back cannot be negative.")
 
     def _compute_sync_counts(self):
-        bindings = dict(self.env['paylocity.employee']._read_group(
-            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
-        codes = dict(self.env['paylocity.code']._read_group(
-            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
-        for connection in self:
-            connection.binding_count = bindings.get(connection, 0)
-            connection.code_count = codes.get(connection, 0)
+        self._fill_counts({'binding_count': 'paylocity.employee', 'code_count': 'paylocity.code'})
 
     # === OPTIONS AS THE ENGINE SEES THEM === #
     def _owned_field_names(self):

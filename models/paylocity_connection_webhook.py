@@ -93,10 +93,7 @@ class PaylocityConnection(models.Model):
             connection.webhook_password_set = bool(connection.sudo().webhook_password_hash)
 
     def _compute_event_count(self):
-        counts = dict(self.env['paylocity.event']._read_group(
-            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
-        for connection in self:
-            connection.event_count = counts.get(connection, 0)
+        self._fill_counts({'event_count': 'paylocity.event'})
 
     @api.constrains('webhook_allowed_networks')
     def _check_webhook_allowed_networks(self):
