@@ -5,6 +5,7 @@ import dataclasses
 
 from odoo import api, fields, models
 
+from ..const import PAY_DATA_GROUPS
 from ..paylocity.cash import CASH_KINDS, CHECK, DIRECT_DEPOSIT, GARNISHMENT, NET_PAY, TAX_IMPOUND, build_entry
 
 # Who may read journal items (account.move.line's own access rules).
@@ -40,7 +41,7 @@ class PaylocityPayRun(models.Model):
         help="Whether the bank statement lines of this run's direct deposits, checks and tax impound were "
              "matched with its cash lines.")
     bank_match_note = fields.Text(
-        'Bank matching', readonly=True, copy=False,
+        'Bank matching', readonly=True, copy=False, groups=PAY_DATA_GROUPS,   # bank amounts of the run
         help="Why some of this run's cash lines are not matched: bank lines that could belong to several runs "
              "wait for a person.")
 

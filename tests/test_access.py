@@ -26,7 +26,7 @@ PAY_DATA = {
     'paylocity.pay.run': ('paylocity_gross', 'paylocity_net', 'gross', 'deductions', 'employee_taxes', 'employer_cost',
                           'net', 'entry_total', 'entry_net_pay', 'posted_gross', 'posted_net', 'posted_deductions',
                           'posted_employee_taxes', 'posted_employer_cost', 'hold_reason', 'accepted_differences',
-                          'build_warnings', 'open_difference', 'agreement_label',
+                          'build_warnings', 'open_difference', 'agreement_label', 'bank_match_note',
                           'statement_ids', 'line_ids'),
     'paylocity.pay.run.unmapped': ('amount',),
 }
