@@ -271,10 +271,18 @@ class PaylocityJobMixin(models.AbstractModel):
         query = SQL("SELECT id FROM %s WHERE id = %s", SQL.identifier(self._table), self.id)
         if token:
             query = SQL("%s AND claim_token = %s", query, token)
+        # The holder of its own claim waits a little: another claimer's scan can hold the row for an instant on its
+        # way past (until it commits its own claim), and giving up then would leave the item claimed until its
+        # lease ends. Without a claim, someone else holding the row is a real owner: do not wait.
+        lock = SQL("%s FOR NO KEY UPDATE", query) if token else SQL("%s FOR NO KEY UPDATE NOWAIT", query)
         try:
             with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL("%s FOR NO KEY UPDATE NOWAIT", query), log_exceptions=False)
+                if token:
+                    self.env.cr.execute("SET LOCAL lock_timeout = '10s'")
+                self.env.cr.execute(lock, log_exceptions=False)
                 found = bool(self.env.cr.fetchone())
+                if token:
+                    self.env.cr.execute("SET LOCAL lock_timeout = DEFAULT")
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
             return False
         self.invalidate_recordset()

@@ -416,6 +416,23 @@ class TestJobQueueTransactions(TransactionCase):
             self.assertEqual(len(set(events.mapped('claim_token'))), len(events))
             self.assertEqual(set(events.mapped('attempt_count')), {1})
 
+    def test_a_claimed_event_briefly_locked_elsewhere_is_still_processed(self):
+        """Another transaction holding the claimed row for an instant (as a claimer's scan does until it commits)
+        must not leave the event claimed until its lease ends."""
+        with self.committing('paylocity.event'), self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            events = api.Environment(cr_a, SUPERUSER_ID, {})['paylocity.event']
+            event = events._claim_due(1)
+            cr_b.execute("SELECT id FROM paylocity_event WHERE id = %s FOR NO KEY UPDATE", [event.id])
+            releaser = threading.Timer(0.5, cr_b.commit)
+            releaser.start()
+            event._run_claimed()
+            releaser.join(timeout=30)
+            cr_a.commit()
+            event.invalidate_recordset()
+            self.assertFalse(event.claim_token, "the claim ended with the attempt")
+            self.assertNotEqual(event.state, 'processing')
+            self.assertEqual(event.attempt_count, 1)
+
     def test_a_connection_cron_commits_each_connection_and_rolls_back_the_failing_one(self):
         first, second = self.connection_ids
 
