@@ -123,7 +123,7 @@ def machine_info():
 def machine_line(info, postgres, note=""):
     """The closing "Machine: ..." sentence of an Odoo bench's section; ``note`` goes before the date."""
     return ("Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; %(postgres)s; %(platform)s; load average before "
-            "the run %(load)s (other helpers share the machine).%(note)s Measured %(date)s." % dict(
+            "the run %(load)s (other work shares the machine).%(note)s Measured %(date)s." % dict(
                 info, postgres=postgres, note=note, date=datetime.date.today().isoformat()))
 
 
