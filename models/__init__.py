@@ -4,6 +4,7 @@ from . import server_options
 from . import paylocity_state_mixin
 from . import paylocity_job_mixin
 from . import paylocity_cron_mixin
+from . import paylocity_connector_fields_mixin
 from . import paylocity_connection
 from . import paylocity_connection_credentials
 from . import paylocity_connection_webhook

@@ -4,9 +4,15 @@ from markupsafe import Markup
 
 from odoo import fields, models
 
+# The link to the pay run and the entry number: the never-twice guard reads them (one entry per run and number),
+# so only the connector's own code (superuser) writes them; copies and reversals do not carry them.
+LINK_FIELDS = frozenset({'paylocity_pay_run_id', 'paylocity_generation'})
+
 
 class AccountMove(models.Model):
-    _inherit = 'account.move'
+    _name = 'account.move'
+    _inherit = ['account.move', 'paylocity.connector.fields.mixin']
+    _connector_fields = LINK_FIELDS
 
     paylocity_pay_run_id = fields.Many2one(
         'paylocity.pay.run', string='Paylocity pay run', readonly=True, copy=False, index='btree_not_null',

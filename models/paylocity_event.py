@@ -101,9 +101,10 @@ _SPINE_FIELDS = frozenset((
 class PaylocityEvent(models.Model):
     _name = 'paylocity.event'
     _description = 'Paylocity event'
-    _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin', 'paylocity.connector.fields.mixin']
     _paylocity_parameters = PARAMETERS
     _job_cron = 'paylocity_connector.ir_cron_paylocity_event_process'
+    _connector_fields = frozenset({'move_id'})   # the entry its handler or the posting found
     _job_prefix = 'event'
     _job_states = PENDING_STATES
     _job_claimed_states = ('processing',)

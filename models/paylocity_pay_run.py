@@ -22,7 +22,7 @@ import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from ..const import PAY_DATA_GROUPS
@@ -94,9 +94,10 @@ class RunBusy(JobBusy):
 class PaylocityPayRun(models.Model):
     _name = 'paylocity.pay.run'
     _description = 'Paylocity pay run'
-    _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin', 'paylocity.connector.fields.mixin']
     _paylocity_parameters = PARAMETERS
     _job_cron = 'paylocity_connector.ir_cron_paylocity_pay_run_process'
+    _connector_fields = ENTRY_GUARD_FIELDS
     _job_prefix = 'payroll'
     _job_states = OPEN_STATES
     _job_claimed_states = OPEN_STATES
@@ -176,24 +177,6 @@ class PaylocityPayRun(models.Model):
         "This pay run (check date and run) is already recorded for this connection.")
     _run_number_range = models.Constraint(
         'CHECK (run_number BETWEEN 1 AND 99)', "Paylocity run ids go from 1 to 99.")
-
-    # === CRUD === #
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_entry_guard(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_entry_guard(vals)
-        return super().write(vals)
-
-    def _check_entry_guard(self, vals):
-        fields_set = ENTRY_GUARD_FIELDS.intersection(vals)
-        if fields_set and not self.env.su:
-            raise AccessError(self.env._(
-                "%(fields)s of a pay run are written by the connector only (Post, Re-post).",
-                fields=', '.join(sorted(self._fields[name].string for name in fields_set))))
 
     @api.depends('connection_id.paylocity_company_code', 'check_date', 'run_number')
     def _compute_name(self):

@@ -282,6 +282,71 @@ class TestEntryGuard(AccessCase):
         self.assertRecordValues(run, [{'post_count': 2, 'repost_confirmed': False, 'move_id': new_move.id}])
 
 
+    def test_the_links_of_a_paylocity_entry_are_written_by_the_connector_only(self):
+        run = self.posted_run()
+        move = run.move_id
+        event = run.event_ids.filtered(lambda e: e.move_id == move)[:1]
+        self.assertTrue(event)
+        _off_cycle, other_run = self.run_held_for_mapping()
+        plain = self.env['account.move'].create({
+            'move_type': 'entry', 'journal_id': move.journal_id.id, 'date': move.date, 'ref': 'Not payroll',
+            'line_ids': [Command.create({'account_id': move.line_ids[0].account_id.id, 'name': 'x', 'debit': 10.0}),
+                         Command.create({'account_id': move.line_ids[1].account_id.id, 'name': 'x', 'credit': 10.0})]})
+        admin_accountant = new_test_user(
+            self.env, login='pay_admin_accountant', groups='base.group_user,%s,%s' % (ADMIN_GROUP, ACCOUNTANT_GROUP),
+            company_id=self.company_a.id, company_ids=[Command.set([self.company_a.id])])
+        attempts = [
+            (move, {'paylocity_pay_run_id': other_run.id}),     # change
+            (move, {'paylocity_pay_run_id': False}),            # clear
+            (move, {'paylocity_generation': 2}),
+            (move, {'paylocity_generation': 0}),
+            (plain, {'paylocity_pay_run_id': run.id, 'paylocity_generation': 2}),   # set
+            (event, {'move_id': plain.id}),
+            (event, {'move_id': False}),
+        ]
+        for user in (self.accountant, self.admin_user, admin_accountant):
+            for record, vals in attempts:
+                with self.assertRaises(AccessError, msg='%s %s %s' % (user.login, record._name, vals)):
+                    record.with_user(user).write(vals)
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env['account.move'].with_user(user).create({
+                    'move_type': 'entry', 'journal_id': move.journal_id.id, 'date': move.date,
+                    'paylocity_pay_run_id': other_run.id, 'paylocity_generation': 1})
+        self.env.invalidate_all()
+        self.assertRecordValues(move, [{'paylocity_pay_run_id': run.id, 'paylocity_generation': 1}])
+        self.assertRecordValues(plain, [{'paylocity_pay_run_id': False, 'paylocity_generation': 0}])
+        self.assertEqual(event.move_id, move)
+        self.assertFalse(self.env['account.move'].search([('paylocity_pay_run_id', '=', other_run.id)]))
+        # The refusal says which fields, and who writes them.
+        with self.assertRaisesRegex(AccessError, 'only the Paylocity connector writes Paylocity pay run'):
+            move.with_user(self.accountant).write({'paylocity_pay_run_id': False, 'ref': 'x'})
+
+    def test_an_accountant_still_edits_copies_reverses_and_deletes_a_paylocity_entry(self):
+        run = self.posted_run()
+        move = run.move_id
+        as_accountant = move.with_user(self.accountant)
+        as_accountant.write({'ref': 'Payroll, checked'})
+        self.assertEqual(move.ref, 'Payroll, checked')
+        copy = as_accountant.copy()
+        self.assertRecordValues(copy, [{'state': 'draft', 'paylocity_pay_run_id': False, 'paylocity_generation': 0}])
+        copy.unlink()
+        reversal = self.env['account.move.reversal'].with_user(self.accountant).with_context(
+            active_model='account.move', active_ids=move.ids).create({
+                'date': move.date, 'reason': 'Wrong period', 'journal_id': move.journal_id.id})
+        reversal.refund_moves()
+        self.assertEqual(move.reversal_move_ids.state, 'posted')
+        self.assertFalse(move.reversal_move_ids.paylocity_pay_run_id)
+        self.assertEqual(run.entry_status, 'reversed')
+        self.assertRecordValues(run, [{'move_id': move.id, 'post_count': 1}])
+        # A re-posted entry created in draft, deleted by the accountant: the run forgets it, as before.
+        self.connection.payroll_posting = 'draft'
+        repost = run.with_user(self.accountant)._repost('Reversed by mistake')
+        self.assertEqual((repost.state, repost.paylocity_generation), ('draft', 2))
+        repost.with_user(self.accountant).unlink()
+        self.assertFalse(run.move_id)
+        self.assertEqual(run.entry_status, 'deleted')
+
+
 @tagged('post_install', '-at_install')
 class TestPublicActions(AccessCase):
     """Every public action of the connector's models, called as a portal user and as a user of another company who
