@@ -74,6 +74,7 @@ class PaylocityPayRun(models.Model):
         batch_size = max(self._param('payroll_fetch_batch'), 1)
         tried = []
         fatal = None
+        retry_after = None   # the longest Retry-After Paylocity answered a failed call of this fetch with
         client = connection._get_client()
         try:
             if not self.employees_listed:
@@ -96,6 +97,8 @@ class PaylocityPayRun(models.Model):
                 self._store_fetch(by_employee, outcome)
                 tried += rows.ids
                 fatal = outcome.fatal
+                if outcome.retry_after is not None:
+                    retry_after = max(retry_after or 0, outcome.retry_after)
                 self._update_fetch_counts()
                 if fatal:
                     break
@@ -109,7 +112,7 @@ class PaylocityPayRun(models.Model):
             client.close()
         self._update_fetch_counts()
         if self.fetch_errors:
-            return self._fetch_failed(fatal)
+            return self._fetch_failed(fatal, retry_after)
         self._set_state('fetched', {'fetched_at': fields.Datetime.now(), 'last_error': False,
                     'fetch_attempts': 0})
         return True
@@ -164,8 +167,9 @@ class PaylocityPayRun(models.Model):
             'paid_count': counts.get('paid', 0),
         })
 
-    def _fetch_failed(self, fatal):
-        """Some employees could not be read: retry later with a growing delay, or fail after the last round."""
+    def _fetch_failed(self, fatal, retry_after=None):
+        """Some employees could not be read: retry later with a growing delay, not before Paylocity's
+        ``retry_after`` (seconds; within the queue's longest delay), or fail after the last round."""
         first = self.env['paylocity.pay.run.employee'].sudo().search(
             [('run_id', '=', self.id), ('fetch_state', '=', 'error')], limit=1)
         error = self.env._("%(count)s of %(total)s employees could not be read (%(error)s).",
@@ -175,7 +179,7 @@ class PaylocityPayRun(models.Model):
             self._set_state('failed', {'last_error': error, 'fetch_attempts': attempts, 'next_try_at': False})
             self._note_and_alert(self.env._("Fetching the pay statements failed"), error)
             return False
-        next_try = self._job_retry_at(attempts)
+        next_try = self._job_retry_at(attempts, retry_after)
         self.write({'last_error': error, 'fetch_attempts': attempts, 'next_try_at': next_try})
         self._trigger_processing(next_try)
         return False

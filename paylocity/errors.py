@@ -59,7 +59,11 @@ class RateLimited(PaylocityError):
 
 
 class ServerError(PaylocityError):
-    """5xx still returned after every retry."""
+    """5xx still returned after every retry; ``retry_after`` is the seconds a 503's ``Retry-After`` asked for."""
+
+    def __init__(self, message, status=None, errors=None, retry_after=None, reason=None):
+        super().__init__(message, status=status, errors=errors, reason=reason)
+        self.retry_after = retry_after
 
 
 class TransportError(PaylocityError):

@@ -125,6 +125,14 @@ class FetchOutcome:
     failed: List[Tuple[str, Exception]] = dataclasses.field(default_factory=list)
     fatal: Optional[Exception] = None
 
+    @property
+    def retry_after(self):
+        """The longest wait (seconds) Paylocity asked for in the failed calls (``Retry-After`` of a 429 or 503),
+        or None: the fetch is not retried before it."""
+        waits = [getattr(exc, "retry_after", None) for _employee, exc in self.failed]
+        waits = [wait for wait in waits if isinstance(wait, (int, float))]
+        return max(waits) if waits else None
+
 
 def sort_fetch_results(results):
     """Sort ``client.fan_out`` results of ``fetch_run_statements`` into a ``FetchOutcome``."""

@@ -5,7 +5,8 @@ connection errors. Backoff is exponential with full jitter; ``Retry-After`` (sec
 Attempts and total time are both bounded by ``RetryPolicy``. A ``Retry-After`` longer than
 ``RetryPolicy.max_retry_after`` is not waited for: the limiter pauses that long at most and the call fails at once
 with ``RateLimited`` (carrying Paylocity's ``retry_after``), so its job is retried later instead of a worker
-sleeping.
+sleeping. A 503's ``Retry-After`` is read the same way (without pausing the limiter: the service is down, the rate
+is not at fault) and carried by its ``ServerError``.
 
 What may be repeated after the request may have reached Paylocity (read timeout, dropped connection, 5xx):
 only *idempotent* calls. GET is; the token POST is (it only mints a token); a PATCH that sends the same full
@@ -188,8 +189,9 @@ class Transport:
                         self._succeeded.add((call.family, call.template))
                     _logger.debug("paylocity %s %s -> %s (attempt %d)", call.method, call.template, status, attempt)
                     return response
-                if failure.kind == "throttled":
+                if failure.kind == "throttled" or status == 503:   # 503: "unavailable, come back then"
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if failure.kind == "throttled":
                     if call.limiter is not None:
                         pause = retry_after if retry_after is not None else policy.base_delay
                         call.limiter.hold(min(pause, policy.max_retry_after))
@@ -266,10 +268,12 @@ class Transport:
     def _exhausted(self, failure, call, attempts, elapsed, status, retry_after, out_of_time=False, too_long=False):
         tries = "%d attempt%s in %.1f s" % (attempts, "" if attempts == 1 else "s", elapsed)
         if too_long:
-            return RateLimited(
-                "Paylocity answered %d (rate limit) to %s and asked to wait %.0f s, longer than the %.0f s a call "
+            error = RateLimited if failure.kind == "throttled" else ServerError
+            return error(
+                "Paylocity answered %d (%s) to %s and asked to wait %.0f s, longer than the %.0f s a call "
                 "waits (%s): not waited for; the job retries later." % (
-                    status, call.label, retry_after, self.retry.max_retry_after, tries),
+                    status, "rate limit" if failure.kind == "throttled" else "unavailable", call.label, retry_after,
+                    self.retry.max_retry_after, tries),
                 status=status, retry_after=retry_after)
         if out_of_time:
             tries += ", retry time budget of %.0f s used up" % self.retry.max_total
@@ -286,7 +290,7 @@ class Transport:
         if failure.kind == "server":
             return ServerError(
                 "Paylocity answered %d (server error) to %s (%s). Paylocity may be having an outage; retry "
-                "later." % (status, call.label, tries), status=status)
+                "later." % (status, call.label, tries), status=status, retry_after=retry_after)
         if failure.kind in ("timeout", "connect_timeout"):
             return TransportError(
                 "Paylocity (%s) did not answer %s within the %.0f s timeout (%s). Check the network or "

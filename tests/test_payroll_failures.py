@@ -8,7 +8,8 @@ from odoo.tests import tagged
 from odoo.tests.common import release_test_lock
 from odoo.tools import mute_logger
 
-from .common import PayrollCase
+from ..paylocity.transport import RetryPolicy
+from .common import FAST, PayrollCase
 
 TRANSPORT_LOGGER = 'odoo.addons.paylocity_connector.paylocity.transport'
 
@@ -58,6 +59,45 @@ class TestPayrollFailures(PayrollCase):
         self.assertEqual(len(self.summary_calls()), 1)
         self.assertEqual(run.state, 'posted')
         self.assertEqual(self.posted_balances(run.move_id), self.expected(regular))
+
+    def fetch_told_to_wait(self, status, retry_after):
+        """A pay run whose fetch Paylocity answered ``status`` with ``Retry-After: retry_after`` for one employee
+        (longer than a call waits, so the call fails at once); returns (run, seconds until its next try)."""
+        # A call waits 0.2 s at most (so does the shared window): the test does not sleep on the Retry-After.
+        self.env = self.env(context=dict(self.env.context, paylocity_client_options=dict(
+            FAST, retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, max_total=30.0,
+                                    max_retry_after=0.2))))
+        regular, _off = self.latest_runs()
+        told = regular.statements[7].employee_id
+        self.sandbox.inject('status', status=status, retry_after=retry_after,
+                            path='/employees/%s/paystatement/summary' % told)
+        self.deliver_payroll(regular.process_id)
+        with mute_logger(TRANSPORT_LOGGER):
+            self.process_all()
+        run = self.run_of(regular)
+        self.assertEqual(self.sandbox.faults.pending(), [])
+        self.assertEqual((run.state, run.fetch_errors, run.fetch_attempts), ('new', 1, 1), run.last_error)
+        self.assertFalse(self.moves_of(run))
+        return run, (run.next_try_at - self.now()).total_seconds()
+
+    def test_a_fetch_told_to_wait_by_a_429_is_not_retried_sooner(self):
+        # The queue's own first retry would come after 300 s.
+        run, wait = self.fetch_told_to_wait(429, 3000)
+        self.assertGreaterEqual(wait, 3000 - 5)
+        self.assertLessEqual(wait, 3000 + 5)
+        self.assertIn('RateLimited', run.employee_ids.filtered(lambda r: r.fetch_state == 'error').error)
+
+    def test_a_fetch_told_to_wait_by_a_503_is_not_retried_sooner(self):
+        run, wait = self.fetch_told_to_wait(503, 3000)
+        self.assertGreaterEqual(wait, 3000 - 5)
+        self.assertLessEqual(wait, 3000 + 5)
+        self.assertIn('ServerError', run.employee_ids.filtered(lambda r: r.fetch_state == 'error').error)
+
+    def test_a_retry_after_of_a_day_waits_the_queue_longest_delay_only(self):
+        self.env['ir.config_parameter'].sudo().set_param('paylocity_connector.payroll_retry_max_seconds', '7200')
+        _run, wait = self.fetch_told_to_wait(429, 86400)
+        self.assertGreaterEqual(wait, 7200 - 5)
+        self.assertLessEqual(wait, 7200 + 5)
 
     def test_a_worker_stopped_mid_fetch_resumes_where_it_was(self):
         regular, _off = self.latest_runs()

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from paylocity.errors import AuthenticationError, ServerError
+from paylocity.errors import AuthenticationError, RateLimited, ServerError
 from paylocity.journal import EmployeePay, GlRule, build_journal
 from paylocity.models import EmployeeInfo
 from paylocity.payroll import (
@@ -24,6 +24,7 @@ from paylocity.payroll import (
     unbound_candidates,
 )
 from paylocity.tests.conftest import COMPANY, calls_to
+from paylocity.transport import RetryPolicy
 
 DAY = datetime.date
 
@@ -128,6 +129,26 @@ def test_sort_fetch_results_separates_paid_unpaid_failed_and_fatal(srv, make_cli
 
     outcome = sort_fetch_results([("1", AuthenticationError("refused", status=401)), ("2", ValueError("x"))])
     assert isinstance(outcome.fatal, AuthenticationError) and len(outcome.failed) == 2
+
+
+
+def test_a_fetch_is_not_retried_before_the_longest_retry_after_of_its_failures(srv, make_client):
+    _company, regular, _off_cycle = _latest_runs(srv)
+    client = make_client(srv, max_workers=2, retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02,
+                                                                 max_total=10, max_retry_after=0.1))
+    told, unavailable, plain = [s.employee_id for s in regular.statements][:3]
+    client.check_weblink()
+    srv.inject("status", status=429, retry_after=900, path="/employees/%s/paystatement/" % told)
+    srv.inject("status", status=503, retry_after=1800, path="/employees/%s/paystatement/" % unavailable)
+    srv.inject("status", status=500, count=2, path="/employees/%s/paystatement/" % plain)
+    outcome = sort_fetch_results(client.fan_out(
+        lambda eid: fetch_run_statements(client, eid, regular.check_date, regular.run_id), [told, unavailable, plain]))
+    waits = {eid: exc.retry_after for eid, exc in outcome.failed}
+    assert waits == {told: 900, unavailable: 1800, plain: None}
+    assert outcome.retry_after == 1800
+    # Without a Retry-After among the failures, the fetch keeps its own backoff.
+    assert sort_fetch_results([("1", ServerError("down", status=500)), ("2", ValueError("x"))]).retry_after is None
+    assert sort_fetch_results([("1", RateLimited("slow", retry_after=0))]).retry_after == 0
 
 
 def test_select_run_joins_on_transaction_number_and_date():

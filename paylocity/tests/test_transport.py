@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from paylocity.errors import RateLimited
+from paylocity.errors import RateLimited, ServerError
 from paylocity.ratelimit import RateLimiter
 from paylocity.tests.test_ratelimit import FakeClock
 from paylocity.transport import Call, RetryPolicy, Transport, parse_retry_after
@@ -104,11 +104,34 @@ def test_a_retry_after_of_a_day_fails_the_call_and_pauses_the_limiter_a_minute_a
     assert "asked to wait 86400 s" in str(info.value) and "the job retries later" in str(info.value)
 
 
-def test_a_retry_after_within_the_cap_is_still_waited_for():
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_within_the_cap_is_still_waited_for(status):
     clock = FakeClock()
     limiter = RateLimiter(25, clock=clock, sleep=clock.sleep)
-    transport = Transport(FakeSession([FakeResponse(429, {"Retry-After": "30"}), FakeResponse(200)]),
+    transport = Transport(FakeSession([FakeResponse(status, {"Retry-After": "30"}), FakeResponse(200)]),
                           clock=clock, sleep=clock.sleep)
     response = transport.send(Call("GET", "https://api.example/x", template="/x", label="GET /x", limiter=limiter))
     assert response.status_code == 200
     assert sum(clock.slept) == pytest.approx(30.0)   # the retry delay; the limiter's pause ended with it
+
+
+def test_a_503_retry_after_of_an_hour_fails_the_call_at_once_carrying_it():
+    clock = FakeClock()
+    session = FakeSession([FakeResponse(503, {"Retry-After": "3600"}), FakeResponse(200)])
+    transport = Transport(session, clock=clock, sleep=clock.sleep)
+    with pytest.raises(ServerError) as info:
+        transport.send(Call("GET", "https://api.example/x", template="/x", label="GET /x"))
+    assert (info.value.status, info.value.retry_after) == (503, 3600)
+    assert sum(clock.slept) == 0 and len(session.responses) == 1   # neither slept on nor asked again
+    assert "asked to wait 3600 s" in str(info.value) and "the job retries later" in str(info.value)
+
+
+def test_a_500_or_502_retry_after_is_not_read():
+    for status in (500, 502):
+        clock = FakeClock()
+        transport = Transport(FakeSession([FakeResponse(status, {"Retry-After": "3600"})] * 4),
+                              retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, max_total=10),
+                              clock=clock, sleep=clock.sleep)
+        with pytest.raises(ServerError) as info:
+            transport.send(Call("GET", "https://api.example/x", template="/x", label="GET /x"))
+        assert info.value.retry_after is None and sum(clock.slept) < 1
