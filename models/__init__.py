@@ -5,12 +5,14 @@ from . import paylocity_state_mixin
 from . import paylocity_job_mixin
 from . import paylocity_cron_mixin
 from . import paylocity_connector_fields_mixin
+from . import paylocity_connection_owned
 from . import paylocity_connection
 from . import paylocity_connection_credentials
 from . import paylocity_connection_webhook
 from . import paylocity_code
 from . import paylocity_employee
 from . import paylocity_event
+from . import paylocity_event_intake
 from . import paylocity_event_retention
 from . import ir_http
 from . import paylocity_event_attempt

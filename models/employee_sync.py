@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from odoo import fields
 
 from ..paylocity import directory, sync_plan
+from .employee_sync_codes import CodeBook
 
 _logger = logging.getLogger(__name__)
 
@@ -42,14 +43,12 @@ class EmployeeSync:
         self.salt = connection._sync_salt()
         self.department_level = connection.department_level if connection.department_level != 'none' else None
         self.Employee = self.env['hr.employee'].with_company(self.company)
-        self.Code = self.env['paylocity.code']
-        self.codes = {}            # (code_type, code) -> paylocity.code
-        self.location_names = {}   # lower-case name -> paylocity.code of type work_location
         self.reasons = {}          # Paylocity reason text -> hr.departure.reason
         self.new_managers = self.env['paylocity.employee']
         self.bindings = {}         # Paylocity id -> binding, of supervisors looked up
         self.created = self.env['hr.employee']   # employees created in this run
         self.now = self.env.cr.now().replace(microsecond=0)
+        self.codes = CodeBook(self.env['paylocity.code'], connection, self.department_level, self.now)
 
     def sync(self, entries, isolate=True):
         """Apply ``entries``; returns ``{paylocity id: Outcome}``. An entry whose hash equals its binding's, on an
@@ -89,51 +88,14 @@ class EmployeeSync:
 
     # --- preparation (outside the per-entry savepoints: what it creates is shared by every entry) ---
     def prepare(self, entries):
-        self._load_codes()
-        if self._unknown_codes(entries) and self.connection._reference_import_due():
+        self.codes.load()
+        if self.codes.any_unknown(entries) and self.connection._reference_import_due():
             self.connection._import_reference_data(raise_errors=False)
-            self._load_codes()
-        self._create_missing_codes(entries)
+            self.codes.load()
+        self.codes.create_missing(entries)
         for entry in entries:
             if entry.terminated and entry.status_reason not in self.reasons:
                 self.reasons[entry.status_reason] = self._departure_reason(entry.status_reason)
-
-    def _load_codes(self):
-        codes = self.Code.search([('connection_id', '=', self.connection.id)])
-        self.codes = {(code.code_type, code.code): code for code in codes}
-        self.location_names = {(code.name or '').lower(): code for code in codes
-                               if code.code_type == 'work_location' and code.name}
-
-    def _lookup(self, code_type, value):
-        code = self.codes.get((code_type, value))
-        if code is None and code_type == 'work_location':
-            code = self.location_names.get(value.lower())
-        return code
-
-    def _unknown_codes(self, entries):
-        return any(self._lookup(code_type, value) is None for entry in entries
-                   for code_type, value in sync_plan.referenced_codes(entry, self.department_level))
-
-    def _create_missing_codes(self, entries):
-        """Codes Paylocity uses but did not list: positions and work locations are created with the name the
-        record gives and aligned; a cost center has no name to go by, so it waits unaligned (warned)."""
-        missing = {}
-        for entry in entries:
-            for code_type, value in sync_plan.referenced_codes(entry, self.department_level):
-                if self._lookup(code_type, value) is None and (code_type, value) not in missing:
-                    name = entry.job_title if code_type == 'position' else (
-                        value if code_type == 'work_location' else False)
-                    missing[code_type, value] = {
-                        'connection_id': self.connection.id, 'code_type': code_type, 'code': value[:40],
-                        'name': name, 'last_seen': self.now}
-        if not missing:
-            return
-        created = self.Code._create_codes(self.connection, list(missing.values()))
-        created.filtered(lambda c: c.code_type in ('position', 'work_location'))._align()
-        for code in created:
-            self.codes[code.code_type, code.code] = code
-            if code.code_type == 'work_location' and code.name:
-                self.location_names[code.name.lower()] = code
 
     def _departure_reason(self, text):
         Reason = self.env['hr.departure.reason']
@@ -163,16 +125,16 @@ class EmployeeSync:
             if not code_value:
                 values['department_id'] = False
             else:
-                code = self._lookup('costcenter%s' % self.department_level, code_value)
+                code = self.codes.lookup('costcenter%s' % self.department_level, code_value)
                 if code and code.department_id:
                     values['department_id'] = code.department_id.id
                 else:
                     warnings.append("cost center %s (level %s) is not aligned with a department"
                                     % (code_value, self.department_level))
-        position = self._lookup('position', entry.position_code) if entry.position_code else None
+        position = self.codes.lookup('position', entry.position_code) if entry.position_code else None
         values['job_id'] = position.job_id.id if position and position.job_id else False
         values['job_title'] = entry.job_title or (position.name if position else False) or False
-        location = self._lookup('work_location', entry.work_location) if entry.work_location else None
+        location = self.codes.lookup('work_location', entry.work_location) if entry.work_location else None
         values['work_location_id'] = location.work_location_id.id if location and location.work_location_id \
             else False
         manager = self._manager_of(entry, employee)
@@ -333,7 +295,7 @@ class EmployeeSync:
 
     def _binding_values(self, entry, digest, paylocity_values, warnings):
         level_code = {('cost_center%d' % level): entry.cost_center(level) or False for level in (1, 2, 3)}
-        location = self._lookup('work_location', entry.work_location) if entry.work_location else None
+        location = self.codes.lookup('work_location', entry.work_location) if entry.work_location else None
         return {
             **level_code,
             'status_code': entry.status_code or False,

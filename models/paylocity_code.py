@@ -41,13 +41,10 @@ CODE_MAX = 40   # longer than any code Paylocity gives; a runaway value is cut, 
 class PaylocityCode(models.Model):
     """One Paylocity company code (cost center, position, earning, ...) and the Odoo record it is aligned with."""
     _name = 'paylocity.code'
+    _inherit = ['paylocity.connection.owned.mixin']
     _description = 'Paylocity code'
     _order = 'connection_id, code_type, code'
-    _check_company_auto = True
 
-    connection_id = fields.Many2one(
-        'paylocity.connection', string='Connection', required=True, ondelete='cascade', index=True)
-    company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
     code_type = fields.Selection(CODE_TYPES, string='Type', required=True, index=True)
     code = fields.Char(required=True, help="The code exactly as Paylocity spells it.")
     name = fields.Char(help="Paylocity's description of the code; a rename in Paylocity updates it.")

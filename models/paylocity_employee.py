@@ -24,14 +24,11 @@ class PaylocityEmployee(models.Model):
     deleted; deleting the binding first (administrators) releases the employee deliberately.
     """
     _name = 'paylocity.employee'
+    _inherit = ['paylocity.connection.owned.mixin']
     _description = 'Paylocity employee binding'
     _order = 'connection_id, paylocity_employee_code'
     _rec_name = 'paylocity_employee_code'
-    _check_company_auto = True
 
-    connection_id = fields.Many2one(
-        'paylocity.connection', string='Connection', required=True, ondelete='cascade', index=True)
-    company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
     paylocity_employee_code = fields.Char(string='Paylocity ID', required=True, index=True)
     employee_id = fields.Many2one(
         'hr.employee', string='Employee', required=True, ondelete='restrict', index=True, check_company=True,

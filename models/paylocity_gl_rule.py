@@ -27,13 +27,11 @@ CHECK_MARGIN = timedelta(hours=1)
 
 class PaylocityGlRule(models.Model):
     _name = 'paylocity.gl.rule'
+    _inherit = ['paylocity.connection.owned.mixin']
     _description = 'Paylocity GL mapping'
     _order = 'connection_id, det, code, cost_center_code, id'
-    _check_company_auto = True
 
-    connection_id = fields.Many2one('paylocity.connection', string='Connection', required=True, index=True,
-                                    ondelete='cascade', default=lambda self: self._default_connection())
-    company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
+    connection_id = fields.Many2one(default=lambda self: self._default_connection())
     active = fields.Boolean(default=True)
     code_id = fields.Many2one(
         'paylocity.code', string='Paylocity code', required=True, ondelete='restrict', check_company=True,

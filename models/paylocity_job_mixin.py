@@ -1,8 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 """The connector's one job queue, and the helpers every background job shares.
 
-A queue item (an event, a pay run) is due when ``next_try_at`` has passed and its state is one of the model's
-``_job_states``. One cron run::
+A queue item (an event, a pay run) is due when ``next_try_at`` has passed and its state is one of its model's
+``_job_queue.due_states``. One cron run::
 
     reclaim expired claims ──▶ claim one due item (READ COMMITTED, FOR NO KEY UPDATE SKIP LOCKED, commit)
         ──▶ lock it under its claim token ──▶ _process_one() ──ok──▶ claim released
@@ -17,6 +17,7 @@ claim expires after ``<prefix>_lease_minutes``) has spent one attempt too, and a
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg2.errors
@@ -36,6 +37,18 @@ ERROR_MAX = 500
 class JobBusy(UserError):
     """Another transaction holds or has just changed this item: leave it to that one. (A ``UserError``, so a
     button pressed at that moment says so plainly.)"""
+
+
+@dataclass(frozen=True)
+class JobQueue:
+    """How a model uses the queue: its ``_job_queue``."""
+    cron: str                    # xmlid of the cron that processes the queue
+    prefix: str                  # parameters <prefix>_lease_minutes, _retry_base_seconds, _retry_max_seconds,
+                                 # _min_seconds_left
+    due_states: tuple            # states in which a due item is claimed
+    claimed_states: tuple        # states a claimed item is in while its worker has it
+    retry_state: str | None = None   # state of an item waiting for a retry (None: it keeps its state)
+    failed_state: str = 'failed'
 
 
 class PaylocityBackgroundMixin(models.AbstractModel):
@@ -100,21 +113,15 @@ class PaylocityBackgroundMixin(models.AbstractModel):
 
 
 class PaylocityJobMixin(models.AbstractModel):
-    """The queue. A model using it sets the class attributes below, declares its ``_state_transitions`` and
-    implements ``_process_one``; the hooks (``_job_prepare``, ``_job_begin``, ``_job_attempt_ended``,
+    """The queue. A model using it sets ``_job_queue``, declares its ``_state_transitions`` and implements
+    ``_process_one``; the hooks (``_job_prepare``, ``_job_begin``, ``_job_attempt_ended``,
     ``_job_alert_failure``) are optional."""
 
     _name = 'paylocity.job.mixin'
     _inherit = ['paylocity.background.mixin', 'paylocity.state.mixin']
     _description = 'Paylocity job queue'
 
-    _job_cron = None             # xmlid of the cron that processes the queue
-    _job_prefix = None           # parameters <prefix>_lease_minutes, _retry_base_seconds, _retry_max_seconds,
-                                 # _min_seconds_left
-    _job_states = ()             # states in which a due item is claimed
-    _job_claimed_states = ()     # states a claimed item is in while its worker has it
-    _job_retry_state = None      # state of an item waiting for a retry (None: it keeps its state)
-    _job_failed_state = 'failed'
+    _job_queue = None   # a JobQueue
 
     next_try_at = fields.Datetime('Next try', readonly=True, copy=False,
                                   help="When the item is processed next (empty: nothing is planned).")
@@ -133,7 +140,7 @@ class PaylocityJobMixin(models.AbstractModel):
     def _job_cron_record(self):
         """The queue's cron (sudo), or an empty recordset if it was deleted. Looked up through the cached xmlid
         table, without ``env.ref``'s query checking the record still exists: intake asks on every delivery."""
-        cron_id = self.env['ir.model.data']._xmlid_to_res_id(self._job_cron, raise_if_not_found=False)
+        cron_id = self.env['ir.model.data']._xmlid_to_res_id(self._job_queue.cron, raise_if_not_found=False)
         return self.env['ir.cron'].sudo().browse(cron_id or ())
 
     @api.model
@@ -156,10 +163,10 @@ class PaylocityJobMixin(models.AbstractModel):
     @api.model
     def _count_due(self):
         return self.sudo().search_count([('next_try_at', '<=', fields.Datetime.now()), ('claim_token', '=', False),
-                                         ('state', 'in', list(self._job_states))])
+                                         ('state', 'in', list(self._job_queue.due_states))])
 
     def _job_param(self, name):
-        return self._param('%s_%s' % (self._job_prefix, name))
+        return self._param('%s_%s' % (self._job_queue.prefix, name))
 
     def _job_max_attempts(self):
         return max(self.connection_id.sudo().event_max_attempts, 1)
@@ -212,7 +219,7 @@ class PaylocityJobMixin(models.AbstractModel):
              ORDER BY next_try_at, id
              LIMIT %s
                FOR NO KEY UPDATE SKIP LOCKED
-        """, SQL.identifier(self._table), now, tuple(self._job_states), limit))
+        """, SQL.identifier(self._table), now, tuple(self._job_queue.due_states), limit))
         items = self.sudo().browse([row[0] for row in cr.fetchall()])
         lease_end = now + timedelta(minutes=self._job_param('lease_minutes'))
         for item in items:
@@ -300,15 +307,15 @@ class PaylocityJobMixin(models.AbstractModel):
         self._job_attempt_ended('abandoned' if interrupted else ('failed' if final else 'retrying'), error,
                                 duration_ms)
         if final:
-            self._set_state(self._job_failed_state, {'last_error': error, 'next_try_at': False,
+            self._set_state(self._job_queue.failed_state, {'last_error': error, 'next_try_at': False,
                                                      'claim_token': False})
             _logger.warning("%s %s failed after %s attempts", self._name, self.id, self.attempt_count)
             self._job_alert_failure(error)
             return
         next_try = self._job_retry_at(self.attempt_count, retry_after)
         vals = {'last_error': error, 'next_try_at': next_try, 'claim_token': False}
-        if self._job_retry_state:
-            self._set_state(self._job_retry_state, vals)
+        if self._job_queue.retry_state:
+            self._set_state(self._job_queue.retry_state, vals)
         else:
             self.write(vals)
         self._trigger_processing(next_try)
@@ -324,7 +331,7 @@ class PaylocityJobMixin(models.AbstractModel):
         """, SQL.identifier(self._table), cutoff))
         error = self.env._("Processing was interrupted (worker stopped or timed out).")
         for item in self.sudo().browse([row[0] for row in self.env.cr.fetchall()]):
-            if item.state in self._job_claimed_states:
+            if item.state in self._job_queue.claimed_states:
                 item._job_retry_or_give_up(error, interrupted=True)
             else:   # settled meanwhile by someone else (a button): only the claim is left to drop
                 item.write({'claim_token': False})

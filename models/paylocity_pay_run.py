@@ -28,7 +28,7 @@ from odoo.fields import Domain
 from ..const import PAY_DATA_GROUPS
 from ..paylocity import payroll
 from ..paylocity.models import parse_date
-from .paylocity_job_mixin import JobBusy
+from .paylocity_job_mixin import JobBusy, JobQueue
 
 TODO = 'mail.mail_activity_data_todo'
 
@@ -96,11 +96,9 @@ class PaylocityPayRun(models.Model):
     _description = 'Paylocity pay run'
     _inherit = ['mail.thread', 'mail.activity.mixin', 'paylocity.job.mixin', 'paylocity.connector.fields.mixin']
     _paylocity_parameters = PARAMETERS
-    _job_cron = 'paylocity_connector.ir_cron_paylocity_pay_run_process'
     _connector_fields = ENTRY_GUARD_FIELDS
-    _job_prefix = 'payroll'
-    _job_states = OPEN_STATES
-    _job_claimed_states = OPEN_STATES
+    _job_queue = JobQueue(cron='paylocity_connector.ir_cron_paylocity_pay_run_process', prefix='payroll',
+                          due_states=OPEN_STATES, claimed_states=OPEN_STATES)
     _state_transitions = TRANSITIONS
     _order = 'check_date desc, run_number desc, id desc'
     _check_company_auto = True

@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
 
 from ..controllers import webhook as webhook_controller
-from ..models.paylocity_event import REFUSAL_ROWS_PER_WINDOW
+from ..models.paylocity_event_intake import REFUSAL_ROWS_PER_WINDOW
 from ..paylocity.log_throttle import LogThrottle
 from ..paylocity.webhooks import hash_webhook_password
 from .common import (
