@@ -122,9 +122,11 @@ def machine_info():
 
 def machine_line(info, postgres, note=""):
     """The closing "Machine: ..." sentence of an Odoo bench's section; ``note`` goes before the date."""
+    quiet = float(info["load"].split()[0]) < (info["nproc"] or 1) / 2
     return ("Machine: %(nproc)s CPU(s), %(cpu)s; Python %(python)s; %(postgres)s; %(platform)s; load average before "
-            "the run %(load)s (other work shares the machine).%(note)s Measured %(date)s." % dict(
-                info, postgres=postgres, note=note, date=datetime.date.today().isoformat()))
+            "the run %(load)s (%(company)s).%(note)s Measured %(date)s." % dict(
+                info, postgres=postgres, note=note, date=datetime.date.today().isoformat(),
+                company="the machine was otherwise quiet" if quiet else "other work shares the machine"))
 
 
 def add_stack_options(parser):
