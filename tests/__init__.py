@@ -1,4 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from ..paylocity.tests.hypothesis_profiles import load_profile
+
+load_profile()   # the property tests' profile, as in the plain suite (PAYLOCITY_HYPOTHESIS_PROFILE)
+
 from . import test_connection_check
 from . import test_connection_model
 from . import test_connection_hosts

@@ -3,9 +3,8 @@
 the answer is 2xx or 4xx (never 5xx), a refused body is never stored (only the refusal's metadata, counted), and an
 accepted one is exactly one event."""
 import json
-import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import HttpCase, tagged
@@ -54,8 +53,7 @@ class TestWebhookIntakeProperties(WebhookHttpMixin, HttpCase):
               FROM paylocity_event""")
         return self.env.cr.fetchone()
 
-    @settings(max_examples=80, deadline=None, database=None, derandomize=bool(os.environ.get('CI')),
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=80)   # the rest from the profile (tests/__init__.py)
     @given(body=bodies, content_type=content_types, good_credentials=st.sampled_from([True, True, True, False]))
     def test_any_body_is_answered_2xx_or_4xx_and_a_refused_one_is_not_stored(self, body, content_type,
                                                                              good_credentials):

@@ -1,26 +1,21 @@
 """Sandbox fixtures for the client tests: a real Paylocity-compatible HTTP server on 127.0.0.1; the settings of
 the property-based tests."""
-import os
 import socket
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from paylocity.auth import Credentials
 from paylocity.client import PaylocityClient, RetryPolicy
 from paylocity.hosts import sandbox_hosts
+from paylocity.tests.hypothesis_profiles import load_profile
 
 COMPANY = "C1001"
 OTHER_COMPANY = "C2002"
 WEBLINK_TOKEN_PATH = "/IdentityServer/connect/token"
 NEXTGEN_TOKEN_PATH = "/public/security/v1/token"
 
-# Property tests: no example database in the work tree, no per-example deadline (the machine is shared; speed
-# is measured in bench/), and under CI a fixed seed, so a run's verdict never depends on luck.
-settings.register_profile("plain", database=None, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", parent=settings.get_profile("plain"), derandomize=True)
-settings.load_profile("ci" if os.environ.get("CI") else "plain")
+# Property tests: random exploration by hand, the same examples on every run under tools/test.
+load_profile()
 
 # Small delays keep the failure-path tests fast; the bounds themselves are what the tests check.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, max_total=15.0)
