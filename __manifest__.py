@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 {
     'name': 'Paylocity Connector',
-    'version': '19.0.2.1.0',
+    'version': '19.0.2.2.0',
     'category': 'Human Resources/Payroll',
     'summary': 'Keep employees and payroll journal entries in step with Paylocity',
     'author': 'paylocity_connector contributors',
@@ -21,9 +21,7 @@
         'views/paylocity_event_views.xml',
         'views/paylocity_gl_rule_views.xml',
         'views/paylocity_pay_run_views.xml',
-        'views/paylocity_verification_views.xml',
         'views/paylocity_reconciliation_views.xml',
-        'views/paylocity_cash_views.xml',
         'views/paylocity_overview_views.xml',
         'views/res_config_settings_views.xml',
         'views/paylocity_menus.xml',
