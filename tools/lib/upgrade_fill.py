@@ -9,12 +9,18 @@ import requests
 
 SANDBOX = os.environ['SANDBOX_URL']
 connection = env.ref('paylocity_connector.demo_connection_sandbox')
+# Since 19.0.2.1.0 a new host forgets the secret given for the old one: the demo's pairs are set again after.
+pairs = {family: connection._get_credentials(family) for family in ('weblink', 'nextgen')}
+expiry = {family: connection['%s_secret_expiry' % family] for family in pairs}
 connection.write({
     'weblink_base_url': SANDBOX + '/api',
     'weblink_token_url': SANDBOX + '/IdentityServer/connect/token',
     'nextgen_base_url': SANDBOX,
     'nextgen_token_url': SANDBOX + '/public/security/v1/token',
 })
+for family, pair in pairs.items():
+    if pair and not connection._get_credentials(family):
+        connection._set_credentials(family, pair.client_id, pair.client_secret, expiry[family])
 
 
 def field(model, *names):
