@@ -30,4 +30,4 @@ class PaylocityConnectorFieldsMixin(models.AbstractModel):
             raise AccessError(self.env._(
                 "%(model)s: only the Paylocity connector writes %(fields)s.",
                 fields=', '.join(sorted(self._fields[name]._description_string(self.env) for name in names)),
-                model=self._description))
+                model=self.env['ir.model']._get(self._name).name or self._description))
