@@ -1,6 +1,7 @@
 """Fault matrix, issue 10: the rows that need real processes. A worker killed (SIGKILL) between creating and
 committing a pay run's entry, and one killed mid-fetch after committing two batches, each resumed by another
-process; and 50 New Hire deliveries (30 people, 20 duplicates, shuffled) sent at once to a threaded server.
+process; 50 New Hire deliveries (30 people, 20 duplicates, shuffled) sent at once to a threaded server; and 60
+deliveries with a wrong password sent at once, whose refusals are counted in transactions of their own.
 
 One throw-away database; the sandbox runs in this script's process, so it outlives every Odoo process; each
 step is its own `odoo-bin shell` (real registry, real commits), and deliveries go over HTTP to an
@@ -33,6 +34,7 @@ DB = "bench_faults"
 SANDBOX = dict(seed=3, employees=20, companies=('C1001', 'C2002'), weblink_rate_limit=None)
 HOOK_USER, HOOK_PASSWORD = 'paylocity-hooks', 'correct horse battery staple'
 BURST_PEOPLE, BURST_DUPLICATES = 30, 20
+REFUSED_DELIVERIES = 60
 
 PRELUDE = r'''
 import json, os, signal
@@ -289,6 +291,23 @@ def burst_row(stack, srv, db, setup):
     }
 
 
+def refusals_row(stack, srv, db, setup):
+    """Like refusals (same sender, status and reason) arriving at once: every one answered 401 and counted, none
+    lost to a conflict between the counting transactions; rows stay few (one per like refusal, a handful where
+    the first ones raced)."""
+    people = list(srv.company("C2002").employees)[:REFUSED_DELIVERIES]
+    ids = (people * (REFUSED_DELIVERIES // len(people) + 1))[:REFUSED_DELIVERIES]
+    url = "http://127.0.0.1:%d/paylocity/webhook/%s" % (stack.port, setup["tokens"]["C2002"])
+    statuses = srv.send_webhook(url, "employee_change", "C2002", employee_id=ids,
+                                auth=(HOOK_USER, HOOK_PASSWORD + " (wrong)"), parallel=len(ids), timeout=60)
+    counted = rows(db, "SELECT count(*), coalesce(sum(reject_count), 0) FROM paylocity_event WHERE connection_id = %s "
+                       "AND state = 'rejected' AND http_status = 401", setup["sync"])[0]
+    with open(os.path.join(stack.work, "server.log")) as log:
+        conflicts = sum(1 for line in log if "could not serialize" in line or "deadlock detected" in line)
+    return {"deliveries": len(ids), "statuses": {str(s): statuses.count(s) for s in set(statuses)},
+            "rows": counted[0], "counted": counted[1], "conflicts_logged": conflicts}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     benchlib.add_stack_options(parser)
@@ -314,6 +333,7 @@ def main():
             "entry_created": killed_row(stack, srv, db, setup, data.runs_on(dates[-1])[0], "entry_created"),
             "mid_fetch": killed_row(stack, srv, db, setup, data.runs_on(dates[-2])[0], "mid_fetch"),
             "burst": burst_row(stack, srv, db, setup),
+            "refusals": refusals_row(stack, srv, db, setup),
         }
         db.close()
     finally:
@@ -341,11 +361,14 @@ def verdicts(r):
     out.append(("burst", burst["statuses"] == {"200": burst["deliveries"]} and burst["bound_twice"] == 0
                 and burst["bound_once"] == burst["people"] == burst["employees"]
                 and burst["processed"] == {"done": burst["people"], "duplicate": burst["deliveries"] - burst["people"]}))
+    refused = r["refusals"]
+    out.append(("refusals", refused["statuses"] == {"401": refused["deliveries"]}
+                and refused["counted"] == refused["deliveries"] and 1 <= refused["rows"] <= 50))
     return out
 
 
 def render(r, info, postgres):
-    entry, fetch, burst = r["entry_created"], r["mid_fetch"], r["burst"]
+    entry, fetch, burst, refused = r["entry_created"], r["mid_fetch"], r["burst"], r["refusals"]
     ok = dict(verdicts(r))
 
     def events(states):
@@ -383,6 +406,12 @@ def render(r, info, postgres):
             events(burst["statuses"]), events(burst["stored"]), events(burst["processed"]), burst["bound_once"],
             burst["people"], burst["bound_twice"], burst["employees"], burst["bindings"],
             "done, none lost or twice" if ok["burst"] else "**FAILED**"),
+        "| refusals | %d Employee Change deliveries with a wrong password, from one address, from %d threads at once "
+        "(each refusal counted in a transaction of its own) | answers %s; rejected rows %d counting %d refusals; "
+        "serialization failures or deadlocks in the server's log %d | %s |" % (
+            refused["deliveries"], refused["deliveries"], events(refused["statuses"]), refused["rows"],
+            refused["counted"], refused["conflicts_logged"],
+            "every refusal counted" if ok["refusals"] else "**FAILED**"),
         "",
         benchlib.machine_line(info, postgres),
         "",

@@ -5,15 +5,20 @@ Every event enters through ``_store`` (de-duplicated on its key, then the proces
 through ``_record_rejection`` (metadata only, like refusals counted on one row).
 """
 import json
+import logging
+import threading
 from datetime import timedelta
 
 import psycopg2.errors
+from psycopg2.pool import PoolError
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..paylocity.webhooks import EVENT_TYPES, kept_payload, payload_text
 from .paylocity_event import MERGE_TYPES
+
+_logger = logging.getLogger(__name__)
 
 DEDUP_INDEX = 'paylocity_event_dedup_slot_uniq'
 # Refused deliveries like one refused in the last hour (same status, reason and sender) are counted on its row
@@ -22,6 +27,12 @@ DEDUP_INDEX = 'paylocity_event_dedup_slot_uniq'
 REFUSALS_WINDOW = timedelta(hours=1)
 REFUSAL_ROWS_PER_WINDOW = 50
 WAKE_UP_SHARED_SECONDS = 2   # a pending wake-up younger than this serves later deliveries too
+# Counting a refusal takes a second database connection while the request holds its own. A threaded server runs
+# as many requests at once as arrive, and Odoo's pool of a process is shared by all of them: a flood of refusals
+# would empty it (each request then failing with a 500, its refusal uncounted). So a process counts a few at a
+# time; a refusal that cannot have a slot or a connection soon is counted in its request's own transaction.
+COUNTING_SLOTS = threading.BoundedSemaphore(2)
+COUNTING_WAIT_SECONDS = 5
 
 
 class PaylocityEvent(models.Model):
@@ -113,19 +124,34 @@ class PaylocityEvent(models.Model):
 
         Counted in a transaction of its own at READ COMMITTED, committed at once: parallel refusals then wait for
         each other's increment of the row instead of failing on it (a serialization error, then the whole request
-        retried), which is what a flood of them would do in the request's REPEATABLE READ transaction."""
+        retried), which is what a flood of them would do in the request's REPEATABLE READ transaction. Without a
+        free slot or connection (``COUNTING_SLOTS``) it is counted in the request's transaction: correct still,
+        at worst the request is retried by Odoo."""
         now = fields.Datetime.now()
         remote_addr = (meta.get('remote_addr') or '')[:64] or None
         self.flush_model(['state', 'reject_count', 'last_refused_at'])
-        if not self._can_commit():   # in tests the transaction belongs to the test
-            row = self._count_refusal(self.env.cr, connection, reason, http_status, remote_addr, now)
-        else:
-            with self.env.registry.cursor() as cr:
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                row = self._count_refusal(cr, connection, reason, http_status, remote_addr, now)
+        args = (connection, reason, http_status, remote_addr, now)
+        apart = False
+        # In tests the transaction belongs to the test: there it is always the request's.
+        if self._can_commit() and COUNTING_SLOTS.acquire(timeout=COUNTING_WAIT_SECONDS):
+            try:
+                row, apart = self._count_refusal_apart(*args), True
+            except PoolError:
+                _logger.debug("no free database connection to count a refusal apart: counted in its request")
+            finally:
+                COUNTING_SLOTS.release()
+        if not apart:
+            row = self._count_refusal(self.env.cr, *args)
         counted = self.browse(row[0] if row else [])
         counted.invalidate_recordset(['reject_count', 'last_refused_at'])
         return counted
+
+    @api.model
+    def _count_refusal_apart(self, *args):
+        """``_count_refusal`` in a transaction of its own, committed; ``PoolError`` when no connection is free."""
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            return self._count_refusal(cr, *args)
 
     @api.model
     def _count_refusal(self, cr, connection, reason, http_status, remote_addr, now):

@@ -7,12 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
 
 import requests
+from psycopg2.pool import PoolError
 from werkzeug.formparser import FormDataParser
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
 
 from ..controllers import webhook as webhook_controller
+from ..models import paylocity_event_intake as intake_model
 from ..models.paylocity_event_intake import REFUSAL_ROWS_PER_WINDOW
 from ..paylocity.log_throttle import LogThrottle
 from ..paylocity.webhooks import hash_webhook_password
@@ -375,6 +377,31 @@ class TestWebhookIntake(WebhookHttpMixin, HttpCase):
         self.assertEqual(len(logs.output), 4, "three lines for the 401 flood, one for the 400")
         self.assertNotIn(marker, '\n'.join(logs.output))
         self.assertNotIn(marker, json.dumps(rows.sudo().read(), default=str))
+
+    def test_a_refusal_is_counted_even_without_a_connection_to_spare(self):
+        """A refusal is counted on a connection of its own; when the process has none to spare (a threaded server
+        running as many requests as its pool has connections) or every counting slot is busy, it is counted in
+        its request's transaction instead of the request failing."""
+        Event = self.env['paylocity.event']
+        meta = {'remote_addr': '127.0.0.1', 'headers': {}}
+        first = Event._record_rejection(self.connection, 'wrong password', 401, meta)
+        with patch.object(type(Event), '_can_commit', lambda _self: True):
+            with patch.object(self.env.registry, 'cursor', side_effect=PoolError('The Connection Pool Is Full')):
+                pool_full = Event._record_rejection(self.connection, 'wrong password', 401, meta)
+            slots = intake_model.COUNTING_SLOTS
+            held = [slots.acquire(blocking=False) for _slot in range(2)]
+            try:
+                with patch.object(intake_model, 'COUNTING_WAIT_SECONDS', 0.01):
+                    busy = Event._record_rejection(self.connection, 'wrong password', 401, meta)
+            finally:
+                for taken in held:
+                    if taken:
+                        slots.release()
+        self.assertTrue(all(held))
+        self.assertEqual(pool_full, first)
+        self.assertEqual(busy, first)
+        self.assertEqual(first.reject_count, 3)
+        self.assertEqual(len(self.events().filtered(lambda event: event.state == 'rejected')), 1)
 
     def test_a_flood_of_knocks_on_unknown_urls_logs_a_few_lines(self):
         before = self.env['paylocity.event'].search_count([])
