@@ -4,9 +4,12 @@ from markupsafe import Markup
 
 from odoo import fields, models
 
-# The link to the pay run and the entry number: the never-twice guard reads them (one entry per run and number),
-# so only the connector's own code (superuser) writes them; copies and reversals do not carry them.
-LINK_FIELDS = frozenset({'paylocity_pay_run_id', 'paylocity_generation'})
+# The link to the pay run, the entry number, a correction's fingerprint and the accrual mark: the never-twice
+# guards read them (one entry per run and number, one correction per difference, accruals apart from the run's
+# entry), so only the connector's own code (superuser) writes them; copies and reversals do not carry them.
+# ``paylocity_fingerprint`` and ``paylocity_accrual`` are declared in account_move_correction.py and
+# paylocity_pay_run_accrual.py.
+LINK_FIELDS = frozenset({'paylocity_pay_run_id', 'paylocity_generation', 'paylocity_fingerprint', 'paylocity_accrual'})
 
 
 class AccountMove(models.Model):

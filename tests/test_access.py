@@ -301,6 +301,8 @@ class TestEntryGuard(AccessCase):
             (move, {'paylocity_generation': 2}),
             (move, {'paylocity_generation': 0}),
             (plain, {'paylocity_pay_run_id': run.id, 'paylocity_generation': 2}),   # set
+            (move, {'paylocity_fingerprint': 'a difference never made'}),   # one correction per difference
+            (move, {'paylocity_accrual': 'accrual'}),   # the run's entry taken for an accrual
             (event, {'move_id': plain.id}),
             (event, {'move_id': False}),
         ]
@@ -313,7 +315,8 @@ class TestEntryGuard(AccessCase):
                     'move_type': 'entry', 'journal_id': move.journal_id.id, 'date': move.date,
                     'paylocity_pay_run_id': other_run.id, 'paylocity_generation': 1})
         self.env.invalidate_all()
-        self.assertRecordValues(move, [{'paylocity_pay_run_id': run.id, 'paylocity_generation': 1}])
+        self.assertRecordValues(move, [{'paylocity_pay_run_id': run.id, 'paylocity_generation': 1,
+                                        'paylocity_fingerprint': False, 'paylocity_accrual': False}])
         self.assertRecordValues(plain, [{'paylocity_pay_run_id': False, 'paylocity_generation': 0}])
         self.assertEqual(event.move_id, move)
         self.assertFalse(self.env['account.move'].search([('paylocity_pay_run_id', '=', other_run.id)]))
