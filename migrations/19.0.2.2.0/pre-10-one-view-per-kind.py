@@ -20,11 +20,10 @@ def migrate(cr, version):
     if not version:
         return
     cr.execute("""
-        DELETE FROM ir_ui_view
-         WHERE id IN (SELECT res_id FROM ir_model_data
-                       WHERE module = 'paylocity_connector' AND model = 'ir.ui.view' AND name IN %s)
-    """, (OLD_VIEWS,))
-    cr.execute("""
-        DELETE FROM ir_model_data
-         WHERE module = 'paylocity_connector' AND model = 'ir.ui.view' AND name IN %s
+        WITH gone AS (
+            DELETE FROM ir_model_data
+             WHERE module = 'paylocity_connector' AND model = 'ir.ui.view' AND name IN %s
+            RETURNING res_id
+        )
+        DELETE FROM ir_ui_view WHERE id IN (SELECT res_id FROM gone)
     """, (OLD_VIEWS,))
